@@ -1,0 +1,252 @@
+package io.reside.etcd.internal;
+
+import java.net.URI;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+import org.jboss.logging.Logger;
+
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.LeaseGrpc;
+import io.etcd.jetcd.api.LeaseKeepAliveRequest;
+import io.etcd.jetcd.api.LeaseKeepAliveResponse;
+import io.etcd.jetcd.api.WatchGrpc;
+import io.etcd.jetcd.api.lock.LockGrpc;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.netty.channel.ChannelOption;
+import io.reside.etcd.EtcdRejectedException;
+import io.reside.etcd.EtcdUnavailableException;
+import io.reside.etcd.LimitExceededException;
+import io.reside.etcd.StoreConfig;
+import io.vertx.core.Context;
+
+/**
+ * The gRPC channel to etcd and the one place where etcd calls get their deadline and their errors get translated.
+ * <p>
+ * We own the channel instead of using jetcd's {@code Client} (whose channel is private) for three reasons, recorded
+ * in docs/adr/0001: every call needs a deadline and no hidden retry (jetcd retries a {@code Txn} after an ambiguous
+ * failure and waits for a connection forever by default); after an outage the channel must reconnect within
+ * {@link StoreConfig#reconnectInterval()} instead of gRPC's exponential backoff of up to two minutes, which only
+ * {@link ManagedChannel#resetConnectBackoff()} can shorten; and transactions need range compares, which jetcd's
+ * {@code Cmp} cannot express. The protocol classes are jetcd's ({@code jetcd-grpc}).
+ */
+final class Connection implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Connection.class);
+    private static final int MAX_INBOUND_BYTES = 64 * 1024 * 1024;
+
+    private final StoreConfig config;
+    private final ScheduledExecutorService scheduler;
+    private final ManagedChannel channel;
+    private final String endpoints;
+    private final long callTimeoutNanos;
+    private final KVGrpc.KVBlockingStub kv;
+    private final LeaseGrpc.LeaseBlockingStub lease;
+    private final LockGrpc.LockBlockingStub lock;
+    private volatile boolean closed;
+
+    Connection(StoreConfig config, ScheduledExecutorService scheduler) {
+        this.config = config;
+        this.scheduler = scheduler;
+        this.endpoints = config.endpoints().stream().map(URI::toString).collect(Collectors.joining(","));
+        this.callTimeoutNanos = config.callTimeout().toNanos();
+        this.channel = buildChannel(config);
+        // wait-for-ready: a call made while etcd is briefly away waits for the reconnection, within its deadline
+        this.kv = KVGrpc.newBlockingStub(channel).withWaitForReady();
+        this.lease = LeaseGrpc.newBlockingStub(channel).withWaitForReady();
+        this.lock = LockGrpc.newBlockingStub(channel).withWaitForReady();
+        watchConnectivity();
+    }
+
+    private static ManagedChannel buildChannel(StoreConfig config) {
+        NettyChannelBuilder builder;
+        if (config.endpoints().size() == 1) {
+            URI e = config.endpoints().get(0);
+            builder = NettyChannelBuilder.forAddress(e.getHost(), e.getPort());
+        } else {
+            // jetcd's "ip" name resolver (registered by jetcd-core) lists several members
+            builder = NettyChannelBuilder.forTarget("ip:///" + config.endpoints().stream()
+                    .map(e -> e.getHost() + ":" + e.getPort()).collect(Collectors.joining(",")));
+        }
+        return builder
+                .usePlaintext()
+                .defaultLoadBalancingPolicy("pick_first")
+                .keepAliveTime(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+                .keepAliveTimeout(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .keepAliveWithoutCalls(true)
+                .maxInboundMessageSize(MAX_INBOUND_BYTES)
+                .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.min(config.callTimeout().toMillis(), 3_000))
+                .build();
+    }
+
+    /**
+     * Keeps reconnect attempts at a fixed, short interval: each time the channel fails to connect, gRPC would wait
+     * longer (up to 120 s) before the next attempt; we reset that backoff after {@code reconnectInterval}.
+     */
+    private void watchConnectivity() {
+        if (closed) {
+            return;
+        }
+        ConnectivityState state = channel.getState(false);
+        if (state == ConnectivityState.TRANSIENT_FAILURE) {
+            LOG.debugf("etcd at %s unreachable; next connection attempt in %d ms", endpoints,
+                    config.reconnectInterval().toMillis());
+            scheduler.schedule(() -> {
+                if (!closed && channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+                    channel.resetConnectBackoff();
+                }
+            }, config.reconnectInterval().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        channel.notifyWhenStateChanged(state, this::watchConnectivity);
+    }
+
+    ManagedChannel channel() {
+        return channel;
+    }
+
+    String endpoints() {
+        return endpoints;
+    }
+
+    boolean isReady() {
+        return channel.getState(false) == ConnectivityState.READY;
+    }
+
+    KVGrpc.KVBlockingStub kv() {
+        return kv.withDeadlineAfter(callTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    LeaseGrpc.LeaseBlockingStub lease() {
+        return lease.withDeadlineAfter(callTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    LockGrpc.LockBlockingStub lock(long timeoutNanos) {
+        return lock.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    WatchGrpc.WatchStub watchStub() {
+        return WatchGrpc.newStub(channel).withWaitForReady();
+    }
+
+    /**
+     * Runs one blocking etcd call and translates its failure.
+     *
+     * @param what what the call does, for messages, e.g. {@code "read 'rcb/x'"}
+     */
+    <R> R call(String what, Supplier<R> call) {
+        requireNotEventLoop();
+        try {
+            return call.get();
+        } catch (StatusRuntimeException e) {
+            throw translate(what, e);
+        }
+    }
+
+    /** One lease keep-alive round trip; completes with the remaining TTL in seconds (0 when the lease is gone). */
+    CompletableFuture<Long> keepAliveOnce(long leaseId) {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        StreamObserver<LeaseKeepAliveRequest> requests = LeaseGrpc.newStub(channel)
+                .withDeadlineAfter(callTimeoutNanos, TimeUnit.NANOSECONDS)
+                .leaseKeepAlive(new StreamObserver<>() {
+                    @Override
+                    public void onNext(LeaseKeepAliveResponse response) {
+                        result.complete(response.getTTL());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        result.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        result.completeExceptionally(new IllegalStateException("keep-alive stream ended"));
+                    }
+                });
+        requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
+        requests.onCompleted();
+        return result;
+    }
+
+    RuntimeException translate(String what, StatusRuntimeException e) {
+        Status status = e.getStatus();
+        String description = status.getDescription() == null ? status.getCode().toString() : status.getDescription();
+        switch (status.getCode()) {
+            case DEADLINE_EXCEEDED:
+                return new EtcdUnavailableException("etcd unavailable: " + what + " got no answer within "
+                        + config.callTimeout().toMillis() + " ms (etcd at " + endpoints + ")", e);
+            case UNAVAILABLE:
+            case ABORTED:
+                return new EtcdUnavailableException(
+                        "etcd unavailable: " + what + " failed: " + description + " (etcd at " + endpoints + ")", e);
+            case CANCELLED:
+                if (Thread.currentThread().isInterrupted()) {
+                    CancellationException c = new CancellationException(what + " was interrupted");
+                    c.initCause(e);
+                    return c;
+                }
+                return new EtcdUnavailableException(
+                        "etcd unavailable: " + what + " was cancelled: " + description + " (etcd at " + endpoints + ")",
+                        e);
+            case OUT_OF_RANGE:
+                if (description.contains("compacted")) {
+                    return new CompactedException(what + ": " + description, e);
+                }
+                break;
+            case INVALID_ARGUMENT:
+            case RESOURCE_EXHAUSTED:
+                if (description.contains("too many operations")) {
+                    return new LimitExceededException(what + " was refused by etcd: " + description
+                            + " (etcd's --max-txn-ops is lower than StoreConfig.maxTxnOps=" + config.maxTxnOps() + ")");
+                }
+                if (description.contains("too large") || status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                    return new LimitExceededException(what + " was refused by etcd: " + description
+                            + " (etcd's --max-request-bytes is lower than StoreConfig.maxRequestBytes="
+                            + config.maxRequestBytes() + ")");
+                }
+                break;
+            default:
+                break;
+        }
+        return new EtcdRejectedException("etcd refused " + what + ": " + status.getCode() + " " + description, e);
+    }
+
+    static void requireNotEventLoop() {
+        if (Context.isOnEventLoopThread()) {
+            throw new IllegalStateException("the ReSide store blocks on etcd and must not be called on a Vert.x "
+                    + "event-loop thread (" + Thread.currentThread().getName() + "): call it from a worker thread, "
+                    + "e.g. annotate the endpoint with @Blocking");
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A read at a revision that etcd has compacted away. */
+    static final class CompactedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CompactedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+}
