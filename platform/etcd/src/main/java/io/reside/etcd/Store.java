@@ -102,7 +102,8 @@ public interface Store extends AutoCloseable {
      * @param commits transactions committed (read-only ones included)
      * @param conflicts attempts that lost to a concurrent writer and were re-run or gave up
      * @param fencedCommits commits refused because the lock was lost
+     * @param mostAttempts the most attempts a committed transaction needed
      */
-    record TxStats(long commits, long conflicts, long fencedCommits) {
+    record TxStats(long commits, long conflicts, long fencedCommits, long mostAttempts) {
     }
 }

@@ -7,17 +7,17 @@ import java.time.Duration;
 /**
  * How a transaction is retried.
  *
- * @param maxAttempts how many times the function may run before a {@link TransactionConflictException} (default 32)
+ * @param maxAttempts how many times the function may run before a {@link TransactionConflictException} (default 100)
  * @param initialBackoff the upper bound of the first randomised pause after a conflict; it doubles after each
  *        further conflict (default 2 ms)
- * @param maxBackoff the largest upper bound of a pause (default 200 ms)
+ * @param maxBackoff the largest upper bound of a pause (default 100 ms)
  * @param idempotent whether running the function twice has the same effect as once; only then is a commit whose
  *        outcome is unknown (etcd stopped answering after it was sent) retried instead of reported as
  *        {@link CommitOutcomeUnknownException} (default false)
  */
 public record TxOptions(int maxAttempts, Duration initialBackoff, Duration maxBackoff, boolean idempotent) {
 
-    public static final TxOptions DEFAULT = new TxOptions(32, Duration.ofMillis(2), Duration.ofMillis(200), false);
+    public static final TxOptions DEFAULT = new TxOptions(100, Duration.ofMillis(2), Duration.ofMillis(100), false);
 
     public TxOptions {
         if (maxAttempts < 1) {

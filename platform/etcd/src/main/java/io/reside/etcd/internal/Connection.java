@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -52,6 +53,7 @@ final class Connection implements AutoCloseable {
     private final KVGrpc.KVBlockingStub kv;
     private final LeaseGrpc.LeaseBlockingStub lease;
     private final LockGrpc.LockBlockingStub lock;
+    private ScheduledFuture<?> reconnector;
     private volatile boolean closed;
 
     Connection(StoreConfig config, ScheduledExecutorService scheduler) {
@@ -64,7 +66,7 @@ final class Connection implements AutoCloseable {
         this.kv = KVGrpc.newBlockingStub(channel).withWaitForReady();
         this.lease = LeaseGrpc.newBlockingStub(channel).withWaitForReady();
         this.lock = LockGrpc.newBlockingStub(channel).withWaitForReady();
-        watchConnectivity();
+        keepReconnecting();
     }
 
     private static ManagedChannel buildChannel(StoreConfig config) {
@@ -90,24 +92,19 @@ final class Connection implements AutoCloseable {
     }
 
     /**
-     * Keeps reconnect attempts at a fixed, short interval: each time the channel fails to connect, gRPC would wait
-     * longer (up to 120 s) before the next attempt; we reset that backoff after {@code reconnectInterval}.
+     * Keeps reconnect attempts at a fixed, short interval. After each failed connection attempt gRPC waits longer
+     * (up to 120 s) before the next; we reset that backoff every {@code reconnectInterval} while the channel is in
+     * TRANSIENT_FAILURE. A periodic check rather than a state-change callback: pick_first keeps the channel in
+     * TRANSIENT_FAILURE while it retries (gRFC A62), so a callback would fire only once per outage.
      */
-    private void watchConnectivity() {
-        if (closed) {
-            return;
-        }
-        ConnectivityState state = channel.getState(false);
-        if (state == ConnectivityState.TRANSIENT_FAILURE) {
-            LOG.debugf("etcd at %s unreachable; next connection attempt in %d ms", endpoints,
-                    config.reconnectInterval().toMillis());
-            scheduler.schedule(() -> {
-                if (!closed && channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-                    channel.resetConnectBackoff();
-                }
-            }, config.reconnectInterval().toMillis(), TimeUnit.MILLISECONDS);
-        }
-        channel.notifyWhenStateChanged(state, this::watchConnectivity);
+    private void keepReconnecting() {
+        long interval = config.reconnectInterval().toMillis();
+        reconnector = scheduler.scheduleWithFixedDelay(() -> {
+            if (!closed && channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+                LOG.debugf("etcd at %s unreachable; trying to connect again", endpoints);
+                channel.resetConnectBackoff();
+            }
+        }, interval, interval, TimeUnit.MILLISECONDS);
     }
 
     ManagedChannel channel() {
@@ -185,6 +182,14 @@ final class Connection implements AutoCloseable {
             case DEADLINE_EXCEEDED:
                 return new EtcdUnavailableException("etcd unavailable: " + what + " got no answer within "
                         + config.callTimeout().toMillis() + " ms (etcd at " + endpoints + ")", e);
+            case UNKNOWN:
+            case INTERNAL:
+                if (!isTransportFailure(e)) {
+                    break;
+                }
+                // a connection lost mid-call ("channel closed") surfaces as UNKNOWN or INTERNAL
+                return new EtcdUnavailableException(
+                        "etcd unavailable: " + what + " failed: " + description + " (etcd at " + endpoints + ")", e);
             case UNAVAILABLE:
             case ABORTED:
                 return new EtcdUnavailableException(
@@ -221,6 +226,17 @@ final class Connection implements AutoCloseable {
         return new EtcdRejectedException("etcd refused " + what + ": " + status.getCode() + " " + description, e);
     }
 
+    private static boolean isTransportFailure(StatusRuntimeException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof java.io.IOException) {
+                return true;
+            }
+        }
+        String description = e.getStatus().getDescription();
+        return description != null && (description.contains("channel closed") || description.contains("RST_STREAM")
+                || description.contains("Connection closed") || description.contains("EOS"));
+    }
+
     static void requireNotEventLoop() {
         if (Context.isOnEventLoopThread()) {
             throw new IllegalStateException("the ReSide store blocks on etcd and must not be called on a Vert.x "
@@ -232,6 +248,7 @@ final class Connection implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        reconnector.cancel(false);
         channel.shutdownNow();
         try {
             channel.awaitTermination(5, TimeUnit.SECONDS);

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.jboss.logging.Logger;
@@ -62,6 +63,7 @@ public final class EtcdStore implements Store {
     private final LongAdder commits = new LongAdder();
     private final LongAdder conflicts = new LongAdder();
     private final LongAdder fenced = new LongAdder();
+    private final LongAccumulator mostAttempts = new LongAccumulator(Math::max, 0);
     private volatile boolean closed;
 
     public EtcdStore(StoreConfig config) {
@@ -139,6 +141,7 @@ public final class EtcdStore implements Store {
             }
             if (changed == null) {
                 commits.increment();
+                mostAttempts.accumulate(attempt);
                 runAfterCommit(tx);
                 return result;
             }
@@ -313,7 +316,7 @@ public final class EtcdStore implements Store {
 
     @Override
     public TxStats stats() {
-        return new TxStats(commits.sum(), conflicts.sum(), fenced.sum());
+        return new TxStats(commits.sum(), conflicts.sum(), fenced.sum(), mostAttempts.get());
     }
 
     @Override
