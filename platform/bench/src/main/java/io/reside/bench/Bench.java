@@ -1,0 +1,57 @@
+package io.reside.bench;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Entry point of {@code platform/bench/run}: {@code run <benchmark> [--option value]...}. */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || args[0].startsWith("-")) {
+            usage("name a benchmark");
+        }
+        Map<String, String> options = new HashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                usage("unexpected argument '" + args[i] + "'");
+            }
+            options.put(args[i].substring(2), args[++i]);
+        }
+        switch (args[0]) {
+            case "tx" -> new TxBenchmark(new Options(options)).run();
+            default -> usage("unknown benchmark '" + args[0] + "'");
+        }
+        System.exit(0);
+    }
+
+    private static void usage(String problem) {
+        System.err.println(problem + "\nusage: platform/bench/run <benchmark> [--endpoints http://host:port] "
+                + "[--seconds N] [--rounds N]\nbenchmarks: tx");
+        System.exit(2);
+    }
+
+    /** Command-line options with defaults. */
+    record Options(Map<String, String> values) {
+        String get(String name, String defaultValue) {
+            return values.getOrDefault(name, defaultValue);
+        }
+
+        int getInt(String name, int defaultValue) {
+            String v = values.get(name);
+            try {
+                return v == null ? defaultValue : Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + name + " expects a whole number, got '" + v + "'");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return Arrays.toString(values.entrySet().toArray());
+        }
+    }
+}
