@@ -1,0 +1,5 @@
+package io.reside.model.annotation;
+
+/** The params of a permission that has none. */
+public record NoParams() {
+}
