@@ -59,6 +59,11 @@ public final class DocType<T> {
         return name;
     }
 
+    /** The JSON mapper documents are written and read with (records, java.time, Optional). */
+    public static com.fasterxml.jackson.databind.ObjectMapper mapper() {
+        return Json.MAPPER;
+    }
+
     public Class<T> javaType() {
         return javaType;
     }

@@ -25,4 +25,13 @@ public interface HeldLock {
 
     /** Runs {@code action} (once, on a store thread) when the lock is found lost; at once if it already is. */
     void onLost(Runnable action);
+
+    /**
+     * Runs a transaction fenced by this lock (see {@link Store#run(TxOptions, TxFunction)}): its commit is refused
+     * with {@link LockLostException} if the lock is no longer held.
+     */
+    <T> T run(TxOptions options, TxFunction<T> fn);
+
+    /** {@link #run(TxOptions, TxFunction)} with the store's default options. */
+    <T> T run(TxFunction<T> fn);
 }

@@ -65,6 +65,16 @@ public interface Store extends AutoCloseable {
     /** {@link #locked(String, TxFunction)} with explicit transaction options. */
     <T> T locked(String lockName, TxOptions options, TxFunction<T> fn);
 
+    /**
+     * Holds the cluster-wide lock {@code lockName} while {@code work} runs, for work that commits several times
+     * (each commit through {@link HeldLock#run} is fenced like {@link #locked}) or holds the lock for long (a
+     * leader). The lock is released when {@code work} returns or throws; {@link HeldLock#isHeld()} tells whether it
+     * is still held meanwhile.
+     *
+     * @throws LockTimeoutException when the lock is not acquired within {@link StoreConfig#lockWaitTimeout()}
+     */
+    <T> T withLock(String lockName, java.util.function.Function<HeldLock, T> work);
+
     /** Reads one document outside a transaction (a linearizable read). */
     <T> Optional<Versioned<T>> find(DocType<T> type, String key);
 

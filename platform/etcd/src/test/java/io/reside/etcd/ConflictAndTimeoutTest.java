@@ -187,6 +187,39 @@ class ConflictAndTimeoutTest {
         }
     }
 
+    @Test
+    void aLockSessionFencesEveryCommitAndIsExclusive() throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Long> leader = CompletableFuture.supplyAsync(() -> store.withLock("leader", lock -> {
+            long commits = 0;
+            for (int i = 1; i <= 3; i++) {
+                long value = i;
+                lock.run(tx -> {
+                    tx.put(COUNTER, "leader/progress", new Counter(value));
+                    return null;
+                });
+                commits++;
+            }
+            holding.countDown();
+            await(release);
+            return commits;
+        }));
+        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        Store follower = Store.connect(TestStores.config(etcd, cluster).lockWaitTimeout(Duration.ofSeconds(1)).build());
+        try {
+            assertThatThrownBy(() -> follower.withLock("leader", lock -> null)).isInstanceOf(LockTimeoutException.class);
+            release.countDown();
+            assertThat(leader.get(10, TimeUnit.SECONDS)).isEqualTo(3);
+            String result = follower.withLock("leader", lock -> lock.isHeld() ? "took over" : "lost");
+            assertThat(result).isEqualTo("took over");
+        } finally {
+            release.countDown();
+            follower.close();
+        }
+        assertThat(store.get(COUNTER, "leader/progress").value()).isEqualTo(new Counter(3));
+    }
+
     private static void put(Store store, String key, long value) {
         store.run(tx -> {
             tx.put(COUNTER, key, new Counter(value));

@@ -175,9 +175,23 @@ final class Connection implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Whether a call failed because its deadline passed: on the client (DEADLINE_EXCEEDED), or on the server, which
+     * sees the propagated deadline and may answer first with "context deadline exceeded".
+     */
+    static boolean isDeadline(StatusRuntimeException e) {
+        return e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
+                || (e.getStatus().getDescription() != null
+                        && e.getStatus().getDescription().contains("context deadline exceeded"));
+    }
+
     RuntimeException translate(String what, StatusRuntimeException e) {
         Status status = e.getStatus();
         String description = status.getDescription() == null ? status.getCode().toString() : status.getDescription();
+        if (isDeadline(e)) {
+            return new EtcdUnavailableException("etcd unavailable: " + what + " got no answer within "
+                    + config.callTimeout().toMillis() + " ms (etcd at " + endpoints + ")", e);
+        }
         switch (status.getCode()) {
             case DEADLINE_EXCEEDED:
                 return new EtcdUnavailableException("etcd unavailable: " + what + " got no answer within "

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 import org.jboss.logging.Logger;
 
@@ -31,10 +32,10 @@ import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RangeResponse;
 import io.etcd.jetcd.api.lock.LockRequest;
 import io.etcd.jetcd.api.lock.LockResponse;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.reside.etcd.CommitOutcomeUnknownException;
 import io.reside.etcd.DocType;
+import io.reside.etcd.HeldLock;
 import io.reside.etcd.LockLostException;
 import io.reside.etcd.LockTimeoutException;
 import io.reside.etcd.NotFoundException;
@@ -105,15 +106,21 @@ public final class EtcdStore implements Store {
     public <T> T locked(String lockName, TxOptions options, TxFunction<T> fn) {
         requireNonNull(options, "options");
         requireNonNull(fn, "fn");
+        return withLock(lockName, lock -> lock.run(options, fn));
+    }
+
+    @Override
+    public <T> T withLock(String lockName, Function<HeldLock, T> work) {
+        requireNonNull(work, "work");
         HeldLockImpl lock = acquire(lockName);
         try {
-            return execute(options, fn, lock);
+            return work.apply(lock);
         } finally {
             release(lock);
         }
     }
 
-    private <T> T execute(TxOptions options, TxFunction<T> fn, HeldLockImpl lock) {
+    <T> T execute(TxOptions options, TxFunction<T> fn, HeldLockImpl lock) {
         requireOpen();
         Connection.requireNotEventLoop();
         Map<String, Integer> contended = new LinkedHashMap<>();
@@ -187,7 +194,7 @@ public final class EtcdStore implements Store {
         long grantedAt = System.nanoTime();
         LeaseGrantResponse grant = connection.call("grant a lease for lock '" + lockName + "'",
                 () -> connection.lease().leaseGrant(LeaseGrantRequest.newBuilder().setTTL(ttl).build()));
-        HeldLockImpl lock = new HeldLockImpl(lockName, grant.getID(), grant.getTTL(), grantedAt, connection);
+        HeldLockImpl lock = new HeldLockImpl(lockName, grant.getID(), grant.getTTL(), grantedAt, connection, this);
         lock.startKeepAlive(scheduler);
         try {
             LockResponse response;
@@ -195,7 +202,7 @@ public final class EtcdStore implements Store {
                 response = connection.lock(config.lockWaitTimeout().toNanos())
                         .lock(LockRequest.newBuilder().setName(name).setLease(grant.getID()).build());
             } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                if (Connection.isDeadline(e)) {
                     throw new LockTimeoutException("lock '" + lockName + "' was not acquired within "
                             + config.lockWaitTimeout().toMillis() + " ms: another process holds it (a crashed "
                             + "holder's lock frees itself " + ttl + " s after its last keep-alive)", e);

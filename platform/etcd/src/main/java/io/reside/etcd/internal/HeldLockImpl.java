@@ -12,6 +12,8 @@ import com.google.protobuf.ByteString;
 
 import io.reside.etcd.HeldLock;
 import io.reside.etcd.LockLostException;
+import io.reside.etcd.TxFunction;
+import io.reside.etcd.TxOptions;
 
 /**
  * A lock held through a lease, and the keep-alive of that lease. The lease is renewed every third of its TTL; the
@@ -26,6 +28,7 @@ final class HeldLockImpl implements HeldLock {
     private final long leaseId;
     private final long ttlSeconds;
     private final Connection connection;
+    private final EtcdStore store;
     private final List<Runnable> onLost = new ArrayList<>();
     private ScheduledFuture<?> keepAlive;
     private volatile long validUntilNanos;
@@ -34,7 +37,9 @@ final class HeldLockImpl implements HeldLock {
     private ByteString key;
     private long revision;
 
-    HeldLockImpl(String name, long leaseId, long ttlSeconds, long grantedAtNanos, Connection connection) {
+    HeldLockImpl(String name, long leaseId, long ttlSeconds, long grantedAtNanos, Connection connection,
+            EtcdStore store) {
+        this.store = store;
         this.name = name;
         this.leaseId = leaseId;
         this.ttlSeconds = ttlSeconds;
@@ -98,6 +103,20 @@ final class HeldLockImpl implements HeldLock {
         if (runNow) {
             action.run();
         }
+    }
+
+    @Override
+    public <T> T run(TxOptions options, TxFunction<T> fn) {
+        if (released) {
+            throw new IllegalStateException("lock '" + name + "' was released; run transactions inside withLock");
+        }
+        return store.execute(java.util.Objects.requireNonNull(options, "options"),
+                java.util.Objects.requireNonNull(fn, "fn"), this);
+    }
+
+    @Override
+    public <T> T run(TxFunction<T> fn) {
+        return run(store.config().txDefaults(), fn);
     }
 
     /** The fence refused a commit: whatever the keep-alive thinks, the lock is gone. */

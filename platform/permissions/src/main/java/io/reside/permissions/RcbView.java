@@ -1,0 +1,227 @@
+package io.reside.permissions;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.jboss.logging.Logger;
+
+import io.reside.etcd.DocumentFormatException;
+import io.reside.etcd.KeyValue;
+import io.reside.etcd.Store;
+import io.reside.etcd.Subscription;
+import io.reside.etcd.WatchEvent;
+import io.reside.etcd.WatchListener;
+import io.reside.etcd.WatchOptions;
+
+/**
+ * A replica's live view of its RCB and of the grants it applied, fed by two watches: requirement and grant changes
+ * are seen without a restart. Answers permission checks from memory.
+ * <p>
+ * <b>A check passes only for a grant that is both expected and applied</b>: expected in the RCB (revoking it there
+ * makes checks fail at once, before its {@code onRevoked} hook runs) and recorded as applied by the reconciler (a new
+ * grant passes only once its {@code onGranted} hook succeeded). Thread-safe.
+ */
+public final class RcbView implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(RcbView.class);
+
+    private final String replicaId;
+    private final Subscription rcbWatch;
+    private final Subscription currentWatch;
+    private final Map<String, CurrentGrant> current = new ConcurrentHashMap<>();
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final CountDownLatch rcbLoaded = new CountDownLatch(1);
+    private final CountDownLatch currentLoaded = new CountDownLatch(1);
+    private volatile Rcb rcb;
+    private volatile String loadProblem;
+
+    private RcbView(Store store, String replicaId) {
+        this.replicaId = replicaId;
+        this.rcbWatch = store.watch(Rcb.key(replicaId), WatchOptions.forKey().withInitialSnapshot(), new RcbListener());
+        this.currentWatch = store.watch(GrantKeys.currentPrefix(replicaId),
+                WatchOptions.forPrefix().withInitialSnapshot(), new CurrentListener());
+    }
+
+    /**
+     * Loads the RCB of {@code replicaId} and keeps following it.
+     *
+     * @throws IllegalStateException when there is no RCB with this id, it is invalid, or it is not loaded within
+     *         {@code timeout}; the message says what to check
+     */
+    public static RcbView open(Store store, String replicaId, Duration timeout) {
+        requireNonNull(replicaId, "replicaId");
+        RcbView view = new RcbView(store, replicaId);
+        try {
+            boolean loaded = view.rcbLoaded.await(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    && view.currentLoaded.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (view.loadProblem != null) {
+                throw new IllegalStateException(view.loadProblem);
+            }
+            if (!loaded) {
+                throw new IllegalStateException("the RCB " + Rcb.key(replicaId) + " was not loaded within " + timeout
+                        + ": is etcd reachable?");
+            }
+            return view;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading the RCB", e);
+        } catch (RuntimeException e) {
+            view.close();
+            throw e;
+        }
+    }
+
+    public String replicaId() {
+        return replicaId;
+    }
+
+    /** The latest valid RCB. */
+    public Rcb rcb() {
+        return rcb;
+    }
+
+    /** The applied state of every grant, by grant key. */
+    public Map<String, CurrentGrant> current() {
+        return Map.copyOf(current);
+    }
+
+    /** Runs {@code listener} (on a watch thread) after each change of the RCB or of the applied grants. */
+    public void onChange(Runnable listener) {
+        listeners.add(requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Whether {@code grantee} currently holds {@code permission} of {@code contract} for {@code instanceId} (null for a
+     * single-instance permission).
+     */
+    public boolean check(String grantee, String contract, String permission, String instanceId) {
+        String key = GrantKeys.grantKey(grantee, contract, permission, instanceId);
+        Rcb.GrantEntry expected = rcb.grants().get(key);
+        CurrentGrant applied = current.get(key);
+        return expected != null && expected.expected().granted() && applied != null && applied.granted();
+    }
+
+    /** Every grant of {@code grantee} in this RCB and whether it is in force: the "my grants" view. */
+    public List<GrantStatus> grantsOf(String grantee) {
+        List<GrantStatus> result = new ArrayList<>();
+        rcb.grants().forEach((key, e) -> {
+            if (!e.grantee().equals(grantee)) {
+                return;
+            }
+            CurrentGrant c = current.get(key);
+            boolean applied = c != null && c.granted();
+            GrantStatus.State state;
+            if (e.expected().granted()) {
+                state = applied && Objects.equals(c.params(), e.expected().params()) ? GrantStatus.State.CURRENT
+                        : applied ? GrantStatus.State.UPDATING : GrantStatus.State.PENDING;
+            } else {
+                state = applied ? GrantStatus.State.REVOKING : GrantStatus.State.REVOKED;
+            }
+            result.add(new GrantStatus(e.contract(), e.permission(), e.instanceId(), e.expected().params(), state,
+                    c == null ? null : c.error()));
+        });
+        return result;
+    }
+
+    @Override
+    public void close() {
+        rcbWatch.close();
+        currentWatch.close();
+    }
+
+    private void changed() {
+        for (Runnable l : listeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "an RCB change listener failed");
+            }
+        }
+    }
+
+    private void acceptRcb(KeyValue kv, long revision) {
+        if (kv == null) {
+            fail("there is no RCB " + Rcb.key(replicaId) + ": check RESIDE_CONTROL_BLOCK_ID (the replica id Alpha "
+                    + "created) and that RESIDE_CLUSTER names the right cluster");
+            return;
+        }
+        try {
+            Rcb next = kv.decode(Rcb.TYPE);
+            var problem = RcbValidator.validate(next);
+            if (problem.isPresent() || !next.id().equals(replicaId)) {
+                fail("the RCB " + Rcb.key(replicaId) + " at revision " + revision + " is invalid: "
+                        + problem.orElse("its id is " + next.id()));
+                return;
+            }
+            rcb = next;
+            rcbLoaded.countDown();
+        } catch (DocumentFormatException e) {
+            fail(e.getMessage());
+        }
+    }
+
+    private void fail(String problem) {
+        if (rcb == null) {
+            loadProblem = problem;
+            rcbLoaded.countDown();
+        } else {
+            // keep enforcing the last valid RCB rather than a broken one
+            LOG.errorf("%s; keeping the RCB of an earlier revision", problem);
+        }
+    }
+
+    private final class RcbListener implements WatchListener {
+        @Override
+        public void onEvents(List<WatchEvent> events) {
+            WatchEvent last = events.get(events.size() - 1);
+            acceptRcb(last.type() == WatchEvent.Type.DELETE ? null : last.kv(), last.revision());
+            changed();
+        }
+
+        @Override
+        public void onReset(long revision, List<KeyValue> state) {
+            acceptRcb(state.isEmpty() ? null : state.get(0), revision);
+            changed();
+        }
+    }
+
+    private final class CurrentListener implements WatchListener {
+        @Override
+        public void onEvents(List<WatchEvent> events) {
+            for (WatchEvent e : events) {
+                apply(e.type() == WatchEvent.Type.DELETE ? null : e.kv(), e.kv().key());
+            }
+            changed();
+        }
+
+        @Override
+        public void onReset(long revision, List<KeyValue> state) {
+            current.clear();
+            state.forEach(kv -> apply(kv, kv.key()));
+            currentLoaded.countDown();
+            changed();
+        }
+
+        private void apply(KeyValue kv, String etcdKey) {
+            if (kv == null) {
+                current.values().removeIf(c -> GrantKeys.currentKey(replicaId, c.key()).equals(etcdKey));
+                return;
+            }
+            try {
+                CurrentGrant c = kv.decode(CurrentGrant.TYPE);
+                current.put(c.key(), c);
+            } catch (DocumentFormatException e) {
+                LOG.errorf("ignoring an unreadable applied grant: %s", e.getMessage());
+            }
+        }
+    }
+}
