@@ -23,6 +23,7 @@ public final class Bench {
         }
         switch (args[0]) {
             case "tx" -> new TxBenchmark(new Options(options)).run();
+            case "reconcile" -> new ReconcileBenchmark(new Options(options)).run();
             default -> usage("unknown benchmark '" + args[0] + "'");
         }
         System.exit(0);
@@ -30,7 +31,7 @@ public final class Bench {
 
     private static void usage(String problem) {
         System.err.println(problem + "\nusage: platform/bench/run <benchmark> [--endpoints http://host:port] "
-                + "[--seconds N] [--rounds N]\nbenchmarks: tx");
+                + "[--seconds N] [--rounds N]\nbenchmarks: tx, reconcile");
         System.exit(2);
     }
 

@@ -75,7 +75,7 @@ public final class PermissionReconciler implements AutoCloseable {
 
     /** Starts reconciling in the background; changes of the RCB wake it. */
     public PermissionReconciler start() {
-        view.onChange(this::wake);
+        view.onRcbChange(this::wake); // our own applied-state writes need no pass
         thread.start();
         return this;
     }

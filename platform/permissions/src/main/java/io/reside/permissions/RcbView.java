@@ -39,6 +39,7 @@ public final class RcbView implements AutoCloseable {
     private final Subscription currentWatch;
     private final Map<String, CurrentGrant> current = new ConcurrentHashMap<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> rcbListeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch rcbLoaded = new CountDownLatch(1);
     private final CountDownLatch currentLoaded = new CountDownLatch(1);
     private volatile Rcb rcb;
@@ -99,6 +100,11 @@ public final class RcbView implements AutoCloseable {
         listeners.add(requireNonNull(listener, "listener"));
     }
 
+    /** Runs {@code listener} (on a watch thread) after each change of the RCB itself (requirements, grants). */
+    public void onRcbChange(Runnable listener) {
+        rcbListeners.add(requireNonNull(listener, "listener"));
+    }
+
     /**
      * Whether {@code grantee} currently holds {@code permission} of {@code contract} for {@code instanceId} (null for a
      * single-instance permission).
@@ -138,8 +144,12 @@ public final class RcbView implements AutoCloseable {
         currentWatch.close();
     }
 
-    private void changed() {
-        for (Runnable l : listeners) {
+    private void changed(boolean rcbChanged) {
+        List<Runnable> all = new ArrayList<>(listeners);
+        if (rcbChanged) {
+            all.addAll(rcbListeners);
+        }
+        for (Runnable l : all) {
             try {
                 l.run();
             } catch (RuntimeException e) {
@@ -184,13 +194,13 @@ public final class RcbView implements AutoCloseable {
         public void onEvents(List<WatchEvent> events) {
             WatchEvent last = events.get(events.size() - 1);
             acceptRcb(last.type() == WatchEvent.Type.DELETE ? null : last.kv(), last.revision());
-            changed();
+            changed(true);
         }
 
         @Override
         public void onReset(long revision, List<KeyValue> state) {
             acceptRcb(state.isEmpty() ? null : state.get(0), revision);
-            changed();
+            changed(true);
         }
     }
 
@@ -200,7 +210,7 @@ public final class RcbView implements AutoCloseable {
             for (WatchEvent e : events) {
                 apply(e.type() == WatchEvent.Type.DELETE ? null : e.kv(), e.kv().key());
             }
-            changed();
+            changed(false);
         }
 
         @Override
@@ -208,7 +218,7 @@ public final class RcbView implements AutoCloseable {
             current.clear();
             state.forEach(kv -> apply(kv, kv.key()));
             currentLoaded.countDown();
-            changed();
+            changed(false);
         }
 
         private void apply(KeyValue kv, String etcdKey) {

@@ -3,6 +3,7 @@ package io.reside.runtime;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -17,6 +18,16 @@ public interface ResideConfig {
     /** The cluster name; every key lives under {@code /reside/<cluster>/}, so clusters can share one etcd. */
     @WithDefault("default")
     String cluster();
+
+    /**
+     * The id of this replica instance's RCB (Replica Control Block), set by Alpha: the RCB says what the replica
+     * requires and which grants it enforces. Required for a replica that implements contracts.
+     */
+    Optional<String> controlBlockId();
+
+    /** How long start-up waits for the RCB to load. */
+    @WithDefault("30s")
+    Duration controlBlockLoadTimeout();
 
     /** How the replica reaches etcd. */
     Etcd etcd();
