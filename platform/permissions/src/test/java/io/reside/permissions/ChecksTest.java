@@ -20,6 +20,37 @@ import io.reside.testing.EtcdTest;
 @EtcdTest
 class ChecksTest {
 
+    @Test
+    void requirementChangesAreSeenLive(EtcdServer etcd) {
+        try (Store store = Store.connect(Fixture.config(etcd, Fixture.newCluster()).build())) {
+            Fixture.setUp(store, "r-1");
+            try (RcbView view = RcbView.open(store, "r-1", Duration.ofSeconds(10))) {
+                java.util.concurrent.atomic.AtomicInteger changes = new java.util.concurrent.atomic.AtomicInteger();
+                view.onRcbChange(changes::incrementAndGet);
+                assertThat(view.rcb().requirements()).isEmpty();
+                Rcb.Implementor um = new Rcb.Implementor("r-um", "user-manager", "acc_um",
+                        java.util.Map.of("internal", "http://user-manager:8080"));
+                store.run(tx -> {
+                    RcbAdmin.setRequirements(tx, "r-1", java.util.Map.of("users", List.of(um)));
+                    return null;
+                });
+                await().atMost(Duration.ofSeconds(10)).until(() -> !view.rcb().requirements().isEmpty());
+                assertThat(view.rcb().requirements().get("users")).containsExactly(um);
+                assertThat(changes.get()).isPositive();
+            }
+        }
+    }
+
+    @Test
+    void aMissingRcbStopsStartUpWithAClearMessage(EtcdServer etcd) {
+        try (Store store = Store.connect(Fixture.config(etcd, Fixture.newCluster()).build())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> RcbView.open(store, "r-none", Duration.ofSeconds(10)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("there is no RCB rcb/r-none: check RESIDE_CONTROL_BLOCK_ID (the replica id Alpha created) "
+                            + "and that RESIDE_CLUSTER names the right cluster");
+        }
+    }
+
     record Row(String caseName, String grantee, String contract, String permission, String instance, boolean allowed) {
     }
 
