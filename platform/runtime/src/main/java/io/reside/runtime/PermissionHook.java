@@ -11,11 +11,9 @@ import java.lang.annotation.Target;
  * contract this replica implements. The reconciler calls it when grants of that permission change.
  *
  * <pre>
- * {@code
  * &#64;ApplicationScoped
- * @PermissionHook(contract = TelegramApi.class, permission = "handler:setup")
+ * &#64;PermissionHook(contract = TelegramApi.class, permission = "handler:setup")
  * class HandlerSetupHooks implements PermissionHooks { ... }
- * }
  * </pre>
  */
 @Documented
