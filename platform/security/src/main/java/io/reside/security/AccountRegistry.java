@@ -1,0 +1,182 @@
+package io.reside.security;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+import io.reside.etcd.DocType;
+import io.reside.etcd.DocumentFormatException;
+import io.reside.etcd.KeyValue;
+import io.reside.etcd.Store;
+import io.reside.etcd.Subscription;
+import io.reside.etcd.Tx;
+import io.reside.etcd.WatchEvent;
+import io.reside.etcd.WatchListener;
+import io.reside.etcd.WatchOptions;
+
+/**
+ * The public account registry in etcd ({@code accounts/<id>}: public key, kind, name) and the cluster's designated
+ * User Manager ({@code cluster/user-manager}), followed live so verifiers never wait on etcd. Private keys are never
+ * written here.
+ */
+public final class AccountRegistry implements PublicKeys, AutoCloseable {
+
+    public enum Kind {
+        REPLICA,
+        USER,
+        MANAGED_USER;
+
+        @JsonValue
+        public String json() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+
+        @JsonCreator
+        public static Kind fromJson(String value) {
+            return valueOf(value.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        }
+    }
+
+    /** @param publicKey base64url Ed25519 key; null for managed users, who have no key of their own */
+    public record Account(String id, String publicKey, Kind kind, String name, Instant createdAt) {
+    }
+
+    /** The account whose delegations replicas accept. */
+    public record UserManager(String accountId) {
+    }
+
+    public static final DocType<Account> ACCOUNT = DocType.of("account", Account.class);
+    public static final DocType<UserManager> USER_MANAGER = DocType.of("user-manager", UserManager.class);
+    public static final String USER_MANAGER_KEY = "cluster/user-manager";
+
+    private final Map<String, Account> accounts = new ConcurrentHashMap<>();
+    private final Map<String, PublicKey> keys = new ConcurrentHashMap<>();
+    private final Subscription accountsWatch;
+    private final Subscription userManagerWatch;
+    private final CountDownLatch loaded = new CountDownLatch(2);
+    private volatile String userManager;
+
+    private AccountRegistry(Store store) {
+        this.accountsWatch = store.watch("accounts/", WatchOptions.forPrefix().withInitialSnapshot(), new Accounts());
+        this.userManagerWatch = store.watch(USER_MANAGER_KEY, WatchOptions.forKey().withInitialSnapshot(),
+                new UserManagerListener());
+    }
+
+    /** Loads the registry and keeps following it. */
+    public static AccountRegistry open(Store store, java.time.Duration timeout) {
+        AccountRegistry registry = new AccountRegistry(store);
+        try {
+            if (!registry.loaded.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                registry.close();
+                throw new IllegalStateException("the account registry was not loaded within " + timeout
+                        + ": is etcd reachable?");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading the account registry", e);
+        }
+        return registry;
+    }
+
+    public static String key(String accountId) {
+        return "accounts/" + accountId;
+    }
+
+    /**
+     * Registers the account of a public key, inside the caller's transaction.
+     *
+     * @throws io.reside.etcd.AlreadyExistsException when it is registered
+     */
+    public static Account register(Tx tx, PublicKey publicKey, Kind kind, String name) {
+        requireNonNull(kind, "kind");
+        Account account = new Account(publicKey.accountId(), publicKey.toBase64url(), kind, name, Instant.now());
+        tx.create(ACCOUNT, key(account.id()), account);
+        return account;
+    }
+
+    /** Designates the account whose delegation tokens replicas accept (Alpha, when it loads the User Manager). */
+    public static void designateUserManager(Tx tx, String accountId) {
+        tx.put(USER_MANAGER, USER_MANAGER_KEY, new UserManager(accountId));
+    }
+
+    @Override
+    public Optional<PublicKey> publicKey(String accountId) {
+        return Optional.ofNullable(accountId == null ? null : keys.get(accountId));
+    }
+
+    public Optional<Account> find(String accountId) {
+        return Optional.ofNullable(accountId == null ? null : accounts.get(accountId));
+    }
+
+    public Optional<String> userManager() {
+        return Optional.ofNullable(userManager);
+    }
+
+    @Override
+    public void close() {
+        accountsWatch.close();
+        userManagerWatch.close();
+    }
+
+    private void put(KeyValue kv) {
+        try {
+            Account a = kv.decode(ACCOUNT);
+            accounts.put(a.id(), a);
+            if (a.publicKey() != null) {
+                PublicKey key = PublicKey.fromBase64url(a.publicKey());
+                if (key.accountId().equals(a.id())) {
+                    keys.put(a.id(), key);
+                }
+            }
+        } catch (DocumentFormatException | IllegalArgumentException e) {
+            org.jboss.logging.Logger.getLogger(AccountRegistry.class).errorf("ignoring account %s: %s", kv.key(),
+                    e.getMessage());
+        }
+    }
+
+    private final class Accounts implements WatchListener {
+        @Override
+        public void onEvents(List<WatchEvent> events) {
+            for (WatchEvent e : events) {
+                if (e.type() == WatchEvent.Type.DELETE) {
+                    String id = e.kv().key().substring("accounts/".length());
+                    accounts.remove(id);
+                    keys.remove(id);
+                } else {
+                    put(e.kv());
+                }
+            }
+        }
+
+        @Override
+        public void onReset(long revision, List<KeyValue> state) {
+            accounts.clear();
+            keys.clear();
+            state.forEach(AccountRegistry.this::put);
+            loaded.countDown();
+        }
+    }
+
+    private final class UserManagerListener implements WatchListener {
+        @Override
+        public void onEvents(List<WatchEvent> events) {
+            WatchEvent last = events.get(events.size() - 1);
+            userManager = last.type() == WatchEvent.Type.DELETE ? null : last.kv().decode(USER_MANAGER).accountId();
+        }
+
+        @Override
+        public void onReset(long revision, List<KeyValue> state) {
+            userManager = state.isEmpty() ? null : state.get(0).decode(USER_MANAGER).accountId();
+            loaded.countDown();
+        }
+    }
+}
