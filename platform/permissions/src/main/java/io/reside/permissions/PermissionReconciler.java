@@ -80,6 +80,11 @@ public final class PermissionReconciler implements AutoCloseable {
         return this;
     }
 
+    /** Whether its thread runs (until {@link #close()}). */
+    public boolean isRunning() {
+        return thread.isAlive();
+    }
+
     public Stats stats() {
         return new Stats(passes.sum(), hookCalls.sum(), hookFailures.sum());
     }

@@ -4,19 +4,16 @@ import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
-import org.jboss.logging.Logger;
-
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.reside.etcd.Store;
+import io.reside.model.error.ErrorCode;
+import io.reside.model.error.Problem;
+import io.reside.model.error.ResideException;
 import io.reside.model.manifest.ContractManifest;
 import io.reside.permissions.GrantStatus;
 import io.reside.permissions.HookRegistry;
@@ -26,18 +23,13 @@ import io.reside.permissions.RcbView;
 import io.reside.permissions.ReconcilerOptions;
 
 /**
- * The replica's permissions: at start-up it loads the RCB named by {@code reside.control-block-id}, follows it, and
- * starts the reconciler with the {@link PermissionHook} beans; then it answers checks from the applied grants.
+ * The replica's permissions: the reconciler (started by {@link ReplicaRuntime} with the {@link PermissionHook} beans)
+ * applies the grants of the RCB, and checks are answered from the applied grants.
  * Injectable wherever code needs to check a permission by hand; contract methods annotated
  * {@link io.reside.model.annotation.Requires} are checked before they run, through Quarkus Security.
  */
 @ApplicationScoped
 public class PermissionChecks {
-
-    private static final Logger LOG = Logger.getLogger(PermissionChecks.class);
-
-    @Inject
-    ResideConfig config;
 
     @Inject
     Store store;
@@ -49,14 +41,9 @@ public class PermissionChecks {
     private volatile RcbView view;
     private PermissionReconciler reconciler;
 
-    void start(@Observes StartupEvent event) {
-        Optional<String> id = config.controlBlockId();
-        if (id.isEmpty()) {
-            LOG.info("reside.control-block-id (RESIDE_CONTROL_BLOCK_ID) is not set: no RCB, every permission check "
-                    + "fails");
-            return;
-        }
-        view = RcbView.open(store, id.get(), config.controlBlockLoadTimeout());
+    /** Step 5 of start-up: the reconciler, with the {@link PermissionHook} beans. */
+    void start(RcbView rcbView) {
+        this.view = rcbView;
         HookRegistry hooks = new HookRegistry();
         for (Instance.Handle<PermissionHooks> handle : hookBeans.handles()) {
             PermissionHook at = handle.getBean().getBeanClass().getAnnotation(PermissionHook.class);
@@ -71,17 +58,19 @@ public class PermissionChecks {
             }
             hooks.register(contract.identity(), at.permission(), handle.get());
         }
-        reconciler = new PermissionReconciler(store, view, hooks, ReconcilerOptions.DEFAULT).start();
-        LOG.infof("RCB %s loaded; reconciling its grants", id.get());
+        reconciler = new PermissionReconciler(store, rcbView, hooks, ReconcilerOptions.DEFAULT).start();
     }
 
-    void stop(@Observes ShutdownEvent event) {
+    /** Stops the reconciler (releasing its lock). */
+    void stop() {
         if (reconciler != null) {
             reconciler.close();
         }
-        if (view != null) {
-            view.close();
-        }
+    }
+
+    /** The reconciler, once started. */
+    public Optional<PermissionReconciler> reconciler() {
+        return Optional.ofNullable(reconciler);
     }
 
     /** The live RCB view, when this replica has an RCB. */
@@ -103,7 +92,7 @@ public class PermissionChecks {
      * Requires that the caller holds a permission.
      *
      * @throws UnauthorizedException for an anonymous caller (401)
-     * @throws ForbiddenException naming the missing permission (403)
+     * @throws ResideException.PermissionDeniedException naming the missing permission (403)
      */
     public void require(SecurityIdentity caller, Class<?> contract, String permission, String instanceId) {
         if (caller.isAnonymous()) {
@@ -111,8 +100,16 @@ public class PermissionChecks {
         }
         String identity = Contracts.of(contract).identity();
         if (!isGranted(caller.getPrincipal().getName(), identity, permission, instanceId)) {
-            throw new ForbiddenException(PermissionChecksMessages.missing(identity, permission, instanceId));
+            throw denied(identity, permission, instanceId);
         }
+    }
+
+    /** The 403 of a missing permission; the problem's {@code permission} names it. */
+    public static ResideException.PermissionDeniedException denied(String contract, String permission,
+            String instanceId) {
+        String name = permission + (instanceId == null ? "" : "{" + instanceId + "}") + " of " + contract;
+        return new ResideException.PermissionDeniedException(Problem.of(ErrorCode.PERMISSION_DENIED,
+                "permission denied: you need " + name).withPermission(name));
     }
 
     /** The caller's grants in this replica, and whether each is in force. */

@@ -1,12 +1,15 @@
 package io.reside.runtime;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithDefaults;
 
 /**
  * Configuration every replica shares (SPEC 5.8). Each property can be set from the environment: {@code reside.cluster}
@@ -28,6 +31,87 @@ public interface ResideConfig {
     /** How long start-up waits for the RCB to load. */
     @WithDefault("30s")
     Duration controlBlockLoadTimeout();
+
+    /** This replica's account id ({@code acc_...}), registered in the cluster's account registry. */
+    Optional<String> accountId();
+
+    /**
+     * This replica's private key, PEM PKCS#8 (line breaks may be written as {@code \n}). Prefer
+     * {@link #accountKeyFile()}; never logged.
+     */
+    Optional<String> accountKey();
+
+    /** A file holding this replica's private key (a mounted Kubernetes Secret). */
+    Optional<Path> accountKeyFile();
+
+    /**
+     * Which endpoint of other replicas to call: {@code internal} (Kubernetes Service DNS), {@code external} (Ingress
+     * URL) or {@code local} (loopback ports of the local runtime).
+     */
+    @WithDefault("internal")
+    AccessContext accessContext();
+
+    /** RPC authentication. */
+    Rpc rpc();
+
+    /** Per requirement key: how calls to its implementors are made. */
+    @WithDefaults
+    Map<String, Requirement> requirements();
+
+    enum AccessContext {
+        INTERNAL,
+        EXTERNAL,
+        LOCAL;
+
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    interface Rpc {
+        /** How long a session (HMAC key agreed after a signed handshake) lasts before the client renews it. */
+        @WithDefault("10m")
+        Duration sessionLifetime();
+
+        /** Most proof ids remembered against replay; beyond it new proofs are refused until old ones expire. */
+        @WithDefault("200000")
+        int replayCacheSize();
+
+        /** Log one line per RPC call with caller, actor, status and duration. */
+        @WithDefault("true")
+        boolean accessLog();
+    }
+
+    /** Calls to the implementors of one requirement. */
+    interface Requirement {
+        /** Time to establish a connection. */
+        @WithDefault("1s")
+        Duration connectTimeout();
+
+        /** Time for one call attempt, connection included. */
+        @WithDefault("5s")
+        Duration callTimeout();
+
+        /** Retries of idempotent (GET) calls after an unavailability; commands (POST) are never retried. */
+        @WithDefault("2")
+        int retries();
+
+        /** Pause between retries. */
+        @WithDefault("100ms")
+        Duration retryDelay();
+
+        /** Calls the circuit breaker looks at. */
+        @WithDefault("10")
+        int circuitBreakerRequests();
+
+        /** Share of those failing (unavailable) that opens the circuit: calls then fail at once. */
+        @WithDefault("0.5")
+        double circuitBreakerFailureRatio();
+
+        /** How long the circuit stays open before a trial call. */
+        @WithDefault("5s")
+        Duration circuitBreakerDelay();
+    }
 
     /** How the replica reaches etcd. */
     Etcd etcd();

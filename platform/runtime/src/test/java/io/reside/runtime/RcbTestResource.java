@@ -1,5 +1,6 @@
 package io.reside.runtime;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -8,6 +9,8 @@ import io.reside.etcd.Store;
 import io.reside.etcd.StoreConfig;
 import io.reside.permissions.Rcb;
 import io.reside.permissions.RcbAdmin;
+import io.reside.security.AccountKey;
+import io.reside.security.AccountRegistry;
 import io.reside.testing.EtcdServer;
 import io.reside.testing.InjectEtcd;
 
@@ -20,22 +23,49 @@ public class RcbTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String REPLICA_ID = "r-greeter";
     public static final String CLUSTER = "rcb-test";
 
+    /** The replica's own key (Alpha would have created it and put it in a Secret). */
+    public static final AccountKey REPLICA_KEY = AccountKey.generate();
+    /** The cluster's User Manager, whose delegations the replica accepts. */
+    public static final AccountKey USER_MANAGER_KEY = AccountKey.generate();
+
     private EtcdServer etcd;
 
     @Override
     public Map<String, String> start() {
         etcd = EtcdServer.start();
+        int port = freePort();
         try (Store store = Store.connect(StoreConfig.builder().endpoints(etcd.endpoint()).cluster(CLUSTER).build())) {
             var greeter = Contracts.byKey("greeter.v1");
             store.run(tx -> {
+                AccountRegistry.register(tx, REPLICA_KEY.publicKey(), AccountRegistry.Kind.REPLICA, "greeter");
+                AccountRegistry.register(tx, USER_MANAGER_KEY.publicKey(), AccountRegistry.Kind.REPLICA, "user-manager");
+                AccountRegistry.designateUserManager(tx, USER_MANAGER_KEY.accountId());
                 RcbAdmin.registerContract(tx, greeter);
-                RcbAdmin.createRcb(tx, new Rcb(REPLICA_ID, "greeter", "acc_greeter", "sha256:test",
-                        List.of(greeter.identity()), Map.of(), Map.of()));
+                // the replica requires its own contract, so tests can call through a requirement client
+                Rcb.Implementor self = new Rcb.Implementor(REPLICA_ID, "greeter", REPLICA_KEY.accountId(),
+                        Map.of("local", "http://localhost:" + port));
+                RcbAdmin.createRcb(tx, new Rcb(REPLICA_ID, "greeter", REPLICA_KEY.accountId(), "sha256:test",
+                        List.of(greeter.identity()), Map.of("self", List.of(self)), Map.of()));
                 return null;
             });
         }
-        return Map.of("reside.etcd.endpoints", etcd.endpoint(), "reside.cluster", CLUSTER,
-                "reside.control-block-id", REPLICA_ID);
+        Map<String, String> config = new HashMap<>();
+        config.put("reside.etcd.endpoints", etcd.endpoint());
+        config.put("reside.cluster", CLUSTER);
+        config.put("reside.control-block-id", REPLICA_ID);
+        config.put("reside.account-id", REPLICA_KEY.accountId());
+        config.put("reside.account-key", REPLICA_KEY.toPem());
+        config.put("reside.access-context", "local");
+        config.put("quarkus.http.test-port", Integer.toString(port));
+        return config;
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Override

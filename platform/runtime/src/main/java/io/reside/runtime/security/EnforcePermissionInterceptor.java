@@ -8,16 +8,18 @@ import jakarta.inject.Inject;
 import jakarta.interceptor.AroundInvoke;
 import jakarta.interceptor.Interceptor;
 import jakarta.interceptor.InvocationContext;
-import jakarta.ws.rs.BadRequestException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.arc.ArcInvocationContext;
-import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.reside.etcd.DocType;
+import io.reside.model.error.ResideException;
 import io.reside.runtime.Contracts;
+import io.reside.runtime.PermissionChecks;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -33,9 +35,32 @@ public class EnforcePermissionInterceptor {
     @Inject
     SecurityIdentity identity;
 
+    @Inject
+    MeterRegistry metrics;
+
     @AroundInvoke
     Object enforce(InvocationContext ctx) throws Exception {
         EnforcePermission binding = ((ArcInvocationContext) ctx).findIterceptorBinding(EnforcePermission.class);
+        Timer.Sample sample = Timer.start(metrics);
+        String outcome = "ok";
+        try {
+            return check(binding, ctx);
+        } catch (ResideException e) {
+            outcome = e.code().code();
+            throw e;
+        } catch (UnauthorizedException e) {
+            outcome = "unauthenticated";
+            throw e;
+        } catch (RuntimeException e) {
+            outcome = "error";
+            throw e;
+        } finally {
+            sample.stop(metrics.timer("reside.rpc.server.calls", "contract", binding.contract(), "method",
+                    ctx.getMethod().getName(), "outcome", outcome));
+        }
+    }
+
+    private Object check(EnforcePermission binding, InvocationContext ctx) throws Exception {
         if (identity.isAnonymous()) {
             throw new UnauthorizedException();
         }
@@ -45,11 +70,10 @@ public class EnforcePermissionInterceptor {
         String contract = Contracts.byKey(binding.contract()).identity();
         String instance = instance(binding, ctx.getParameters());
         ResidePermission required = new ResidePermission(contract, binding.permission(), instance);
-        String denied = io.reside.runtime.PermissionChecksMessages.missing(contract, binding.permission(), instance);
         if (Uni.class.isAssignableFrom(ctx.getMethod().getReturnType())) {
             return identity.checkPermission(required).onItem().transformToUni(granted -> {
                 if (!granted) {
-                    return Uni.createFrom().failure(new ForbiddenException(denied));
+                    return Uni.createFrom().failure(PermissionChecks.denied(contract, binding.permission(), instance));
                 }
                 try {
                     return (Uni<?>) ctx.proceed();
@@ -59,7 +83,7 @@ public class EnforcePermissionInterceptor {
             });
         }
         if (!identity.checkPermissionBlocking(required)) {
-            throw new ForbiddenException(denied);
+            throw PermissionChecks.denied(contract, binding.permission(), instance);
         }
         return ctx.proceed();
     }
@@ -83,7 +107,8 @@ public class EnforcePermissionInterceptor {
                 value = node.isValueNode() && !node.isNull() ? node.asText() : null;
             }
             if (value == null || value.isEmpty()) {
-                throw new BadRequestException(path + " is required");
+                throw new ResideException.InvalidInputException(path + " is required: it names the instance the "
+                        + "permission is checked for");
             }
             parts.add(value);
         }

@@ -1,5 +1,7 @@
 package io.reside.runtime.greeter;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -22,7 +24,7 @@ public interface GreeterApi {
     record RoomParams(String room) {
     }
 
-    record EnterRequest(String room, String who) {
+    record EnterRequest(String room, @NotBlank String who) {
     }
 
     @GET
@@ -40,7 +42,7 @@ public interface GreeterApi {
     @Path("enter")
     @RpcMethod(displayInfo = @DisplayInfo(en = @Text(title = "Enter", description = "Needs room:enter"), ru = @Text(title = "Войти", description = "Нужно room:enter")))
     @Requires(value = "room:enter", instance = "request.room")
-    String enter(EnterRequest request);
+    String enter(@Valid EnterRequest request);
 
     @GET
     @Path("whoIsIn")

@@ -1,0 +1,382 @@
+package io.reside.runtime.client;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.reside.etcd.DocType;
+import io.reside.model.error.ErrorCode;
+import io.reside.model.error.Problem;
+import io.reside.model.error.ResideException;
+import io.reside.permissions.Rcb;
+import io.reside.permissions.RcbView;
+import io.reside.runtime.AccountIdentity;
+import io.reside.runtime.ResideConfig;
+import io.reside.security.AccountRegistry;
+import io.reside.security.AuthenticationFailure;
+import io.reside.security.Delegations;
+import io.reside.security.PublicKey;
+import io.reside.security.RequestProofs;
+import io.reside.security.Sessions;
+import io.smallrye.faulttolerance.api.Guard;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+
+/**
+ * The clients of a replica's requirements: proxies of the contract interfaces that call the implementors chosen in
+ * the RCB. Every call is signed (a session after a first signed handshake); the implementor, its endpoint (by
+ * {@code RESIDE_ACCESS_CONTEXT}) and its account (the proof's audience) are read from the RCB at each call, so they
+ * switch live. Each requirement has its own SmallRye Fault Tolerance guards: a circuit breaker around every call, a
+ * timeout per attempt, and retries for idempotent (GET) calls only. Errors come back as the typed
+ * {@link ResideException}s the callee threw; an unreachable or failing implementor is a
+ * {@link ResideException.UnavailableException}.
+ * <p>
+ * Calls block: make them from worker threads (a Vert.x event-loop thread is refused).
+ */
+@ApplicationScoped
+public class RequirementClients {
+
+    private static final Logger LOG = Logger.getLogger(RequirementClients.class);
+    private static final Duration SESSION_RENEWAL = Duration.ofSeconds(30);
+
+    @Inject
+    ResideConfig config;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    MeterRegistry metrics;
+
+    private final ObjectMapper json = DocType.mapper();
+    private final Map<Method, ContractMethod> methods = new ConcurrentHashMap<>();
+    private final Map<String, HttpClient> http = new ConcurrentHashMap<>();
+    private final Map<String, SessionHolder> sessions = new ConcurrentHashMap<>();
+    private final Map<String, Guards> guards = new ConcurrentHashMap<>();
+    private volatile RcbView view;
+    private volatile AccountIdentity self;
+    private volatile AccountRegistry registry;
+
+    /** Step 4 of start-up. */
+    public void start(RcbView rcbView, AccountIdentity identity, AccountRegistry accounts) {
+        this.view = rcbView;
+        this.self = identity;
+        this.registry = accounts;
+        rcbView.onRcbChange(this::forgetUnusedClients);
+    }
+
+    public void stop() {
+        http.values().forEach(HttpClient::close);
+        http.clear();
+    }
+
+    /** A proxy calling the (first) implementor of requirement {@code key} as this replica. */
+    public <T> T client(String key, Class<T> contract) {
+        return proxy(key, contract, null, null);
+    }
+
+    public <T> RequirementClient<T> requirement(String key, Class<T> contract) {
+        return new RequirementClient<>() {
+            @Override
+            public String key() {
+                return key;
+            }
+
+            @Override
+            public T api() {
+                return proxy(key, contract, null, null);
+            }
+
+            @Override
+            public T onBehalfOf(String delegationToken) {
+                return proxy(key, contract, null, java.util.Objects.requireNonNull(delegationToken, "delegationToken"));
+            }
+
+            @Override
+            public List<T> all() {
+                return implementors().stream().map(i -> proxy(key, contract, i.replicaId(), null)).toList();
+            }
+
+            @Override
+            public List<Rcb.Implementor> implementors() {
+                RcbView v = view;
+                return v == null ? List.of() : v.rcb().requirements().getOrDefault(key, List.of());
+            }
+        };
+    }
+
+    private <T> T proxy(String key, Class<T> contract, String replicaId, String delegation) {
+        InvocationHandler handler = (proxy, method, args) -> {
+            if (method.getDeclaringClass() == Object.class) {
+                return switch (method.getName()) {
+                    case "toString" -> "Requirement[" + key + ": " + contract.getSimpleName() + "]";
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> throw new UnsupportedOperationException(method.getName());
+                };
+            }
+            return call(key, replicaId, delegation, method, args == null ? new Object[0] : args);
+        };
+        return contract.cast(Proxy.newProxyInstance(contract.getClassLoader(), new Class<?>[] { contract }, handler));
+    }
+
+    private Object call(String key, String replicaId, String delegation, Method method, Object[] args)
+            throws Exception {
+        if (Context.isOnEventLoopThread()) {
+            throw new IllegalStateException("requirement '" + key + "': contract calls block; make them from a worker "
+                    + "thread, not the Vert.x event loop");
+        }
+        ContractMethod cm = methods.computeIfAbsent(method, m -> new ContractMethod(m, json));
+        Guards g = guards.computeIfAbsent(key, this::guards);
+        Timer.Sample sample = Timer.start(metrics);
+        String outcome = "ok";
+        try {
+            return g.breaker.call(() -> cm.idempotent
+                    ? g.read.call(() -> attempt(key, replicaId, delegation, cm, args), Object.class)
+                    : g.command.call(() -> attempt(key, replicaId, delegation, cm, args), Object.class), Object.class);
+        } catch (CircuitBreakerOpenException e) {
+            outcome = "circuit-open";
+            throw new ResideException.UnavailableException("requirement '" + key + "': its implementor failed "
+                    + "repeatedly, so calls fail at once for " + config.requirements().get(key).circuitBreakerDelay()
+                    + " (circuit open); retry later");
+        } catch (org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException e) {
+            outcome = "timeout";
+            throw new ResideException.UnavailableException("requirement '" + key + "': no answer within "
+                    + config.requirements().get(key).callTimeout());
+        } catch (ResideException e) {
+            outcome = e.code().code();
+            throw e;
+        } finally {
+            sample.stop(metrics.timer("reside.rpc.client.calls", "requirement", key, "method", cm.name, "outcome",
+                    outcome));
+        }
+    }
+
+    /** One attempt: sign, send, read; a session the callee forgot is renewed once. */
+    private Object attempt(String key, String replicaId, String delegation, ContractMethod cm, Object[] args)
+            throws Exception {
+        Target target = target(key, replicaId);
+        String requestTarget = cm.target(args);
+        byte[] body = cm.body(args, json);
+        for (int tries = 0;; tries++) {
+            Sessions.ClientSession session = session(target);
+            String authorization = session.authorization(cm.http, requestTarget, body, delegation);
+            Answer answer = send(target, cm.http, requestTarget, cm.hasBody() ? body : null, authorization, delegation);
+            if (answer.status < 300) {
+                return cm.read(answer.contentType, answer.body, json);
+            }
+            ResideException error = error(target, answer);
+            if (tries == 0 && error instanceof ResideException.UnauthenticatedException u
+                    && u.reason() != null && u.reason().startsWith("session-")) {
+                dropSession(target, session);
+                continue; // the callee restarted or the proof fell behind its window: open a new session, once
+            }
+            throw error;
+        }
+    }
+
+    private record Target(String key, String replicaId, String accountId, String baseUrl) {
+        String sessionKey() {
+            return accountId + " " + baseUrl;
+        }
+    }
+
+    private Target target(String key, String replicaId) {
+        RcbView v = view;
+        if (v == null) {
+            throw new ResideException.UnavailableException("requirement '" + key + "': this replica has no RCB "
+                    + "(RESIDE_CONTROL_BLOCK_ID), so no implementor");
+        }
+        List<Rcb.Implementor> implementors = v.rcb().requirements().getOrDefault(key, List.of());
+        Rcb.Implementor chosen = implementors.stream()
+                .filter(i -> replicaId == null || i.replicaId().equals(replicaId)).findFirst()
+                .orElseThrow(() -> new ResideException.UnavailableException("requirement '" + key + "' has no "
+                        + "implementor" + (replicaId == null ? "" : " " + replicaId) + " in the RCB"));
+        String context = config.accessContext().key();
+        String url = chosen.endpoints().get(context);
+        if (url == null) {
+            throw new ResideException.UnavailableException("requirement '" + key + "': implementor "
+                    + chosen.replicaId() + " has no '" + context + "' endpoint (RESIDE_ACCESS_CONTEXT=" + context + ")");
+        }
+        return new Target(key, chosen.replicaId(), chosen.accountId(),
+                url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+    }
+
+    /** The session with one implementor; one handshake at a time per implementor. */
+    private static final class SessionHolder {
+        volatile Sessions.ClientSession session;
+    }
+
+    private Sessions.ClientSession session(Target target) throws Exception {
+        SessionHolder holder = sessions.computeIfAbsent(target.sessionKey(), k -> new SessionHolder());
+        Sessions.ClientSession current = holder.session;
+        if (current != null && !current.expiresWithin(SESSION_RENEWAL, Instant.now())) {
+            return current;
+        }
+        synchronized (holder) {
+            current = holder.session;
+            if (current == null || current.expiresWithin(SESSION_RENEWAL, Instant.now())) {
+                current = handshake(target);
+                holder.session = current;
+            }
+            return current;
+        }
+    }
+
+    private void dropSession(Target target, Sessions.ClientSession stale) {
+        SessionHolder holder = sessions.get(target.sessionKey());
+        if (holder != null) {
+            synchronized (holder) {
+                if (holder.session == stale) {
+                    holder.session = null;
+                }
+            }
+        }
+    }
+
+    private Sessions.ClientSession handshake(Target target) throws Exception {
+        PublicKey serverKey = registry.publicKey(target.accountId())
+                .orElseThrow(() -> new ResideException.UnavailableException("requirement '" + target.key() + "': the account "
+                        + target.accountId() + " of implementor " + target.replicaId() + " is not registered"));
+        Sessions.Handshake handshake = new Sessions.Handshake();
+        byte[] body = json.writeValueAsBytes(handshake.request());
+        String authorization = RequestProofs.sign(self.key(), target.accountId(),
+                new RequestProofs.Request("POST", Sessions.HANDSHAKE_PATH, body, null), Instant.now());
+        Answer answer = send(target, "POST", Sessions.HANDSHAKE_PATH, body, authorization, null);
+        if (answer.status >= 300) {
+            throw error(target, answer);
+        }
+        try {
+            return handshake.complete(json.readValue(answer.body, Sessions.HandshakeResponse.class),
+                    self.accountId(), serverKey);
+        } catch (AuthenticationFailure e) {
+            throw new ResideException.UnavailableException("requirement '" + target.key() + "': " + e.getMessage()
+                    + " (is " + target.baseUrl() + " really " + target.replicaId() + "?)");
+        }
+    }
+
+    private record Answer(int status, String contentType, byte[] body) {
+    }
+
+    private Answer send(Target target, String method, String requestTarget, byte[] body, String authorization,
+            String delegation) throws Exception {
+        ResideConfig.Requirement settings = config.requirements().get(target.key());
+        HttpClient client = http.computeIfAbsent(target.baseUrl(), url -> vertx.createHttpClient(new HttpClientOptions()
+                .setConnectTimeout((int) settings.connectTimeout().toMillis()).setKeepAlive(true).setMaxPoolSize(32)));
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.valueOf(method))
+                .setAbsoluteURI(target.baseUrl() + requestTarget)
+                .setTimeout(settings.callTimeout().toMillis())
+                .putHeader("Authorization", authorization)
+                .putHeader("Accept", "application/json, " + Problem.MEDIA_TYPE + ", text/plain");
+        if (delegation != null) {
+            options.putHeader(Delegations.HEADER_NAME, delegation);
+        }
+        if (body != null) {
+            options.putHeader("Content-Type", "application/json");
+        }
+        CompletableFuture<Answer> answer = client.request(options)
+                .compose(request -> body == null ? request.send() : request.send(Buffer.buffer(body)))
+                .compose(response -> response.body().map(b -> new Answer(response.statusCode(),
+                        response.getHeader("Content-Type"), b.getBytes())))
+                .toCompletionStage().toCompletableFuture();
+        try {
+            return answer.get(settings.callTimeout().toMillis() + 500, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new ResideException.UnavailableException("requirement '" + target.key() + "': implementor "
+                    + target.replicaId() + " at " + target.baseUrl() + " is unreachable: " + cause.getMessage());
+        }
+    }
+
+    private ResideException error(Target target, Answer answer) {
+        if (answer.contentType != null && (answer.contentType.startsWith(Problem.MEDIA_TYPE)
+                || answer.contentType.startsWith("application/json"))) {
+            try {
+                return ResideException.from(json.readValue(answer.body, Problem.class));
+            } catch (java.io.IOException e) {
+                // not a problem document: fall through
+            }
+        }
+        ErrorCode code = ErrorCode.of(null, answer.status);
+        return ResideException.from(new Problem("https://reside.io/problems/" + code.code(), code.title(),
+                answer.status, "HTTP " + answer.status + " from implementor " + target.replicaId() + ": "
+                        + new String(answer.body, 0, Math.min(200, answer.body.length), StandardCharsets.UTF_8),
+                code.code(), null, null, List.of()));
+    }
+
+    private record Guards(Guard breaker, Guard read, Guard command) {
+    }
+
+    private Guards guards(String key) {
+        ResideConfig.Requirement s = config.requirements().get(key);
+        Guard breaker = Guard.create().withDescription("requirement " + key)
+                .withCircuitBreaker()
+                .requestVolumeThreshold(s.circuitBreakerRequests())
+                .failureRatio(s.circuitBreakerFailureRatio())
+                .delay(s.circuitBreakerDelay().toMillis(), ChronoUnit.MILLIS)
+                .when(RequirementClients::isUnavailability)
+                .onStateChange(state -> LOG.infof("requirement '%s': circuit %s", key, state))
+                .done().build();
+        Guard read = Guard.create().withDescription("reads of requirement " + key)
+                .withRetry().maxRetries(s.retries()).delay(s.retryDelay().toMillis(), ChronoUnit.MILLIS)
+                .whenException(RequirementClients::isUnavailability).done()
+                .withTimeout().duration(s.callTimeout().toMillis() + 1000, ChronoUnit.MILLIS).done().build();
+        Guard command = Guard.create().withDescription("commands of requirement " + key)
+                .withTimeout().duration(s.callTimeout().toMillis() + 1000, ChronoUnit.MILLIS).done().build();
+        return new Guards(breaker, read, command);
+    }
+
+    private static boolean isUnavailability(Throwable t) {
+        return t instanceof ResideException.UnavailableException
+                || t instanceof org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
+    }
+
+    private void forgetUnusedClients() {
+        RcbView v = view;
+        if (v == null) {
+            return;
+        }
+        java.util.Set<String> urls = new java.util.HashSet<>();
+        v.rcb().requirements().values().forEach(list -> list.forEach(i -> i.endpoints().values()
+                .forEach(u -> urls.add(u.endsWith("/") ? u.substring(0, u.length() - 1) : u))));
+        http.entrySet().removeIf(e -> {
+            if (!urls.contains(e.getKey())) {
+                e.getValue().close();
+                return true;
+            }
+            return false;
+        });
+        sessions.keySet().removeIf(k -> !urls.contains(k.substring(k.indexOf(' ') + 1)));
+    }
+
+    /** For tests: open client sessions. */
+    int openSessions() {
+        return sessions.size();
+    }
+}

@@ -1,0 +1,45 @@
+package io.reside.runtime.rpc;
+
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.reside.runtime.ResideConfig;
+import io.vertx.ext.web.Router;
+
+/**
+ * One line per RPC call (logger {@code io.reside.access}): method, path, status, duration, {@code madeBy} and, for
+ * impersonated calls, the actor. Turned off with {@code reside.rpc.access-log=false}.
+ */
+public class AccessLog {
+
+    private static final Logger LOG = Logger.getLogger("io.reside.access");
+
+    @Inject
+    ResideConfig config;
+
+    void install(@Observes Router router) {
+        if (!config.rpc().accessLog()) {
+            return;
+        }
+        router.route("/rpc/*").order(-2000).handler(ctx -> {
+            long start = System.nanoTime();
+            ctx.addEndHandler(done -> {
+                String caller = "-";
+                String actor = null;
+                if (ctx.user() instanceof QuarkusHttpUser user && !user.getSecurityIdentity().isAnonymous()) {
+                    SecurityIdentity identity = user.getSecurityIdentity();
+                    caller = identity.getPrincipal().getName();
+                    actor = identity.getAttribute(ResideAuthenticationMechanism.ACTOR);
+                }
+                LOG.infof("%s %s %d %.1fms madeBy=%s%s", ctx.request().method(), ctx.request().path(),
+                        ctx.response().getStatusCode(), (System.nanoTime() - start) / 1e6, caller,
+                        actor == null ? "" : " actor=" + actor);
+            });
+            ctx.next();
+        });
+    }
+}

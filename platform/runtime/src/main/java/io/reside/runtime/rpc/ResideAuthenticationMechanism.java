@@ -1,0 +1,110 @@
+package io.reside.runtime.rpc;
+
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import io.quarkus.security.identity.AuthenticationRequestContext;
+import io.quarkus.security.identity.IdentityProvider;
+import io.quarkus.security.identity.IdentityProviderManager;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.identity.request.AuthenticationRequest;
+import io.quarkus.security.identity.request.BaseAuthenticationRequest;
+import io.quarkus.security.runtime.QuarkusPrincipal;
+import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.ChallengeData;
+import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
+import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
+import io.reside.security.AuthenticationFailure;
+import io.reside.security.Delegations;
+import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * Authenticates ReSide RPC calls (SPEC 5.4). The principal of the resulting identity is {@code madeBy}: the caller's
+ * account, or the user when the call carries a valid delegation (the signer is then the actor, in the attribute
+ * {@value #ACTOR}). A call whose proof fails any check is treated as anonymous, and the failed check is remembered:
+ * methods that need a caller then answer 401 with that reason ({@link ProblemMappers}).
+ */
+@ApplicationScoped
+public class ResideAuthenticationMechanism implements HttpAuthenticationMechanism {
+
+    public static final String ACTOR = "reside.actor";
+    public static final String VIA = "reside.via";
+    static final String FAILURE = "reside.auth.failure";
+
+    @Inject
+    RpcServer server;
+
+    /**
+     * The proof covers the body (its hash), and authentication runs before Quarkus REST reads it: buffer bodies first.
+     * Quarkus REST then deserialises from the buffer.
+     */
+    void bufferBodies(@Observes Router router) {
+        router.route().order(-1000).handler(BodyHandler.create(false).setBodyLimit(10 * 1024 * 1024));
+    }
+
+    @Override
+    public Uni<SecurityIdentity> authenticate(RoutingContext ctx, IdentityProviderManager identities) {
+        String authorization = ctx.request().getHeader("Authorization");
+        if (authorization == null) {
+            ctx.put(FAILURE, new AuthenticationFailure(AuthenticationFailure.Reason.PROOF_MISSING,
+                    "no proof: sign the request (Authorization: Reside <jws>)"));
+            return Uni.createFrom().optional(Optional.empty());
+        }
+        try {
+            byte[] body = ctx.body() == null || ctx.body().buffer() == null ? new byte[0]
+                    : ctx.body().buffer().getBytes();
+            RpcServer.Caller caller = server.authenticate(authorization, ctx.request().method().name(),
+                    ctx.request().uri(), body, ctx.request().getHeader(Delegations.HEADER_NAME));
+            return identities.authenticate(HttpSecurityUtils.setRoutingContextAttribute(new Request(caller), ctx));
+        } catch (AuthenticationFailure failure) {
+            ctx.put(FAILURE, failure);
+            return Uni.createFrom().optional(Optional.empty());
+        }
+    }
+
+    @Override
+    public Uni<ChallengeData> getChallenge(RoutingContext context) {
+        return Uni.createFrom().item(new ChallengeData(401, "WWW-Authenticate", "Reside"));
+    }
+
+    @Override
+    public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
+        return Set.of(Request.class);
+    }
+
+    /** An authenticated caller on its way to becoming a {@link SecurityIdentity}. */
+    public static final class Request extends BaseAuthenticationRequest {
+        final RpcServer.Caller caller;
+
+        Request(RpcServer.Caller caller) {
+            this.caller = caller;
+        }
+    }
+
+    /** Builds the identity (through the identity provider manager, so that augmentors add the grants checker). */
+    @ApplicationScoped
+    public static class Provider implements IdentityProvider<Request> {
+        @Override
+        public Class<Request> getRequestType() {
+            return Request.class;
+        }
+
+        @Override
+        public Uni<SecurityIdentity> authenticate(Request request, AuthenticationRequestContext context) {
+            QuarkusSecurityIdentity.Builder b = QuarkusSecurityIdentity.builder()
+                    .setPrincipal(new QuarkusPrincipal(request.caller.subject()))
+                    .addAttribute(VIA, request.caller.via());
+            if (request.caller.actor() != null) {
+                b.addAttribute(ACTOR, request.caller.actor());
+            }
+            return Uni.createFrom().item(b.build());
+        }
+    }
+}
