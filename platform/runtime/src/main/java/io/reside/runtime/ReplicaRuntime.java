@@ -11,6 +11,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.ObservesAsync;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
@@ -96,7 +97,8 @@ public class ReplicaRuntime {
         LOG.infof("replica %s (account %s) started; serving RPC next", replicaId, identity.accountId());
     }
 
-    void serving(@Observes HttpServerStart event) {
+    /** Quarkus fires this asynchronously once the HTTP port accepts connections. */
+    void serving(@ObservesAsync HttpServerStart event) {
         serving = true;
         if (identity != null) {
             started.fire(new ReplicaStarted(identity.accountId(), view.replicaId())); // step 7

@@ -249,6 +249,21 @@ class RpcAuthenticationTest {
     }
 
     @Test
+    void metricsHealthAndOpenApiAreServed() {
+        grant(CALLER.accountId(), GrantSpec.of(contract(), "greet:any"));
+        awaitGranted(CALLER.accountId(), "greet:any", null);
+        signed(CALLER, REPLICA, "GET", "/rpc/greeter.v1/greet", new byte[0], null, Instant.now())
+                .get("/rpc/greeter.v1/greet").then().statusCode(200);
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("reside_rpc_server_calls_seconds_count{contract=\"greeter.v1\",method=\"greet\","
+                + "outcome=\"ok\"");
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/live").then().statusCode(200);
+        assertThat(given().get("/q/openapi").then().statusCode(200).extract().asString())
+                .contains("/rpc/greeter.v1/greet").contains("/rpc/greeter.v1/enter");
+    }
+
+    @Test
     void privateKeysAppearInNoLogResponseOrEtcd() {
         grant(CALLER.accountId(), GrantSpec.of(contract(), "greet:any"));
         awaitGranted(CALLER.accountId(), "greet:any", null);

@@ -46,7 +46,17 @@ public class ResideAuthenticationMechanism implements HttpAuthenticationMechanis
      * Quarkus REST then deserialises from the buffer.
      */
     void bufferBodies(@Observes Router router) {
-        router.route().order(-1000).handler(BodyHandler.create(false).setBodyLimit(10 * 1024 * 1024));
+        BodyHandler buffer = BodyHandler.create(false).setBodyLimit(10 * 1024 * 1024);
+        router.route().order(-1000).handler(ctx -> {
+            // only requests that carry a body: on a bodiless GET, a packaged (prod) Quarkus REST then fails with
+            // "Request has already been read"
+            if (ctx.request().headers().contains("Content-Length") && !"0".equals(ctx.request().getHeader(
+                    "Content-Length")) || ctx.request().headers().contains("Transfer-Encoding")) {
+                buffer.handle(ctx);
+            } else {
+                ctx.next();
+            }
+        });
     }
 
     @Override

@@ -1,0 +1,25 @@
+package io.reside.it.provider;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import io.reside.it.echo.EchoApi;
+
+/**
+ * The same echo without authentication or permission check: the baseline of {@code platform/bench/run rpc}. Not a
+ * contract method; a real replica has no such endpoint.
+ */
+@Path("/bench")
+public class BaselineResource {
+
+    @POST
+    @Path("echo")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public EchoApi.EchoReply echo(EchoApi.EchoRequest request) {
+        return new EchoApi.EchoReply(request.text(), "anonymous", null);
+    }
+}
