@@ -29,6 +29,7 @@ import io.reside.etcd.Store;
 import io.reside.permissions.GrantSource;
 import io.reside.permissions.GrantSpec;
 import io.reside.permissions.RcbAdmin;
+import io.reside.runtime.client.RequirementClients;
 import io.reside.runtime.greeter.GreeterApi;
 import io.reside.security.AccountKey;
 import io.reside.security.AccountRegistry;
@@ -213,6 +214,18 @@ class RpcAuthenticationTest {
                 .get("/test/whoami").then().statusCode(200).body(startsWith(CALLER.accountId() + " actor=null via=session"));
         // the offer carried no key material, only the server's ephemeral public key and a signature
         assertThat(offer.asString()).doesNotContain(RcbTestResource.REPLICA_KEY.toPem().split("\n")[1]);
+
+        // a body travels with the proof of its hash: the same proof with another body is refused before it is read
+        grant(CALLER.accountId(), GrantSpec.of(contract(), "greet:any"),
+                GrantSpec.of(contract(), "room:enter", JsonNodeFactory.instance.objectNode().put("room", "lobby")),
+                GrantSpec.of(contract(), "room:enter", JsonNodeFactory.instance.objectNode().put("room", "attic")));
+        awaitGranted(CALLER.accountId(), "room:enter", "attic");
+        String enter = "/rpc/greeter.v1/enter";
+        expect401(given().header("Authorization", session.authorization("POST", enter, body("lobby", "ann"), null))
+                .contentType("application/json").body(body("attic", "ann")).post(enter), "body-mismatch");
+        given().header("Authorization", session.authorization("POST", enter, body("attic", "ann"), null))
+                .contentType("application/json").body(body("attic", "ann")).post(enter).then().statusCode(200)
+                .body(equalTo("ann entered attic"));
     }
 
     @Test
@@ -246,6 +259,45 @@ class RpcAuthenticationTest {
                 replica, Duration.ofMinutes(5), Instant.now());
         given().queryParam("delegation", token).get("/test/call-self").then().statusCode(200)
                 .body(startsWith("PermissionDeniedException permission-denied greet:any"));
+    }
+
+    @Inject
+    RequirementClients clients;
+
+    /**
+     * Regression: a Vert.x client driven from threads with no context occasionally never sent a request (ADR 0004).
+     * Thousands of calls from plain threads, one after another and side by side, must all be answered.
+     */
+    @Test
+    void requirementCallsFromPlainThreadsAreAllAnswered() throws Exception {
+        String replica = RcbTestResource.REPLICA_KEY.accountId();
+        grant(replica, GrantSpec.of(contract(), "greet:any"),
+                GrantSpec.of(contract(), "room:enter", JsonNodeFactory.instance.objectNode().put("room", "lobby")));
+        awaitGranted(replica, "room:enter", "lobby");
+        GreeterApi self = clients.client("self", GreeterApi.class);
+        GreeterApi.EnterRequest enter = new GreeterApi.EnterRequest("lobby", "ann");
+        for (int i = 0; i < 2000; i++) {
+            assertThat(self.enter(enter)).isEqualTo("ann entered lobby");
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Integer>> runs = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                runs.add(pool.submit(() -> {
+                    int ok = 0;
+                    for (int i = 0; i < 250; i++) {
+                        String answer = i % 2 == 0 ? self.greet() : self.enter(enter);
+                        ok += answer.equals(i % 2 == 0 ? "greetings" : "ann entered lobby") ? 1 : 0;
+                    }
+                    return ok;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> run : runs) {
+                assertThat(run.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(250);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

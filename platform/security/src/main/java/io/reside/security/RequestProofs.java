@@ -43,12 +43,21 @@ public final class RequestProofs {
     private RequestProofs() {
     }
 
-    /** What the callee knows about the request it received. */
+    /**
+     * A request, as the caller signs it or the callee received it.
+     *
+     * @param body the body; null on the callee before it has read the body (see {@link Verified#bodyHash()})
+     */
     public record Request(String method, String pathAndQuery, byte[] body, String delegation) {
     }
 
-    /** A verified proof. */
-    public record Verified(String caller, String jti, long expiresAt) {
+    /**
+     * A verified proof.
+     *
+     * @param bodyHash the body hash the proof covers ({@code bdh}); when the body was not given to
+     *        {@link #verify}, the callee must check the body against it before using it
+     */
+    public record Verified(String caller, String jti, long expiresAt, String bodyHash) {
     }
 
     /**
@@ -129,7 +138,8 @@ public final class RequestProofs {
         if (!request.pathAndQuery().equals(text(claims, "htu"))) {
             throw new AuthenticationFailure(PATH_MISMATCH, "the proof is for another path (htu)");
         }
-        if (!Encoding.bodyHash(request.body()).equals(text(claims, "bdh"))) {
+        String bdh = text(claims, "bdh");
+        if (request.body() != null && !Encoding.bodyHash(request.body()).equals(bdh)) {
             throw new AuthenticationFailure(BODY_MISMATCH, "the body does not match the proof (bdh)");
         }
         String dlh = claims.path("dlh").asText(null);
@@ -138,7 +148,7 @@ public final class RequestProofs {
             throw new AuthenticationFailure(DELEGATION_NOT_BOUND, "the Reside-Delegation header does not match the "
                     + "proof (dlh)");
         }
-        return new Verified(iss, text(claims, "jti"), exp + SKEW_SECONDS);
+        return new Verified(iss, text(claims, "jti"), exp + SKEW_SECONDS, bdh);
     }
 
     private static JsonNode parse(String part, String what) throws AuthenticationFailure {

@@ -32,8 +32,9 @@ import org.bouncycastle.math.ec.rfc7748.X25519;
  * Both derive the session key with HKDF-SHA256 from the X25519 secret, bound to the session id and both accounts.
  * The key is never sent.
  * <p>
- * <b>Calls.</b> {@code Authorization: Reside-Session <id>.<seq>.<mac>}: {@code seq} is a per-session counter, and
- * {@code mac} an HMAC-SHA256 under the session key of the method, path and query, body hash and delegation hash. The
+ * <b>Calls.</b> {@code Authorization: Reside-Session <id>.<seq>.<bdh>.<mac>}: {@code seq} is a per-session counter,
+ * {@code bdh} the body hash, and {@code mac} an HMAC-SHA256 under the session key of the method, path and query, body
+ * hash and delegation hash. The
  * server accepts each {@code seq} once (a sliding window of 4096 absorbs reordering between connections; a request
  * delayed beyond it is refused with {@code session-replayed}, and the client signs it again).
  */
@@ -117,8 +118,9 @@ public final class Sessions {
         /** The {@code Authorization} header value of one request. */
         public String authorization(String method, String pathAndQuery, byte[] body, String delegation) {
             long n = seq.incrementAndGet();
-            return SCHEME + " " + id + "." + n + "." + Encoding.base64url(mac(key, id, n, method, pathAndQuery,
-                    Encoding.bodyHash(body), delegation));
+            String bodyHash = Encoding.bodyHash(body);
+            return SCHEME + " " + id + "." + n + "." + bodyHash + "." + Encoding.base64url(mac(key, id, n, method,
+                    pathAndQuery, bodyHash, delegation));
         }
     }
 
@@ -155,26 +157,35 @@ public final class Sessions {
             return new HandshakeResponse(id, ephemeral, expiresAt, Encoding.base64url(self.sign(Encoding.utf8(signed))));
         }
 
+        /** A verified session proof: the session's account, and the body hash the proof covers. */
+        public record Verified(String caller, String bodyHash) {
+        }
+
         /**
          * Verifies a session proof (the {@code Authorization} value without {@code Reside-Session }).
          *
-         * @return the account of the session
+         * @param body the body, or null when it has not been read yet: then check it against the result's
+         *        {@code bodyHash} before using it
          */
-        public String verify(String proof, String method, String pathAndQuery, byte[] body, String delegation,
+        public Verified verify(String proof, String method, String pathAndQuery, byte[] body, String delegation,
                 Instant now) throws AuthenticationFailure {
-            int first = proof.indexOf('.');
-            int second = proof.indexOf('.', first + 1);
-            if (first < 0 || second < 0) {
-                throw new AuthenticationFailure(PROOF_MALFORMED, "a session proof is <session>.<seq>.<mac>");
+            String[] parts = proof.split("\\.", -1);
+            if (parts.length != 4) {
+                throw new AuthenticationFailure(PROOF_MALFORMED, "a session proof is <session>.<seq>.<bdh>.<mac>");
             }
-            String id = proof.substring(0, first);
+            String id = parts[0];
+            String bodyHash = parts[2];
             long seq;
             byte[] mac;
             try {
-                seq = Long.parseLong(proof.substring(first + 1, second));
-                mac = Encoding.fromBase64url(proof.substring(second + 1));
+                seq = Long.parseLong(parts[1]);
+                mac = Encoding.fromBase64url(parts[3]);
             } catch (IllegalArgumentException e) {
-                throw new AuthenticationFailure(PROOF_MALFORMED, "a session proof is <session>.<seq>.<mac>");
+                throw new AuthenticationFailure(PROOF_MALFORMED, "a session proof is <session>.<seq>.<bdh>.<mac>");
+            }
+            if (body != null && !Encoding.bodyHash(body).equals(bodyHash)) {
+                throw new AuthenticationFailure(AuthenticationFailure.Reason.BODY_MISMATCH,
+                        "the body does not match the session proof");
             }
             ServerSession session = sessions.get(id);
             if (session == null) {
@@ -185,14 +196,14 @@ public final class Sessions {
                 sessions.remove(id);
                 throw new AuthenticationFailure(SESSION_EXPIRED, "the session expired; open a new one");
             }
-            byte[] expected = mac(session.key, id, seq, method, pathAndQuery, Encoding.bodyHash(body), delegation);
+            byte[] expected = mac(session.key, id, seq, method, pathAndQuery, bodyHash, delegation);
             if (!MessageDigest.isEqual(expected, mac)) {
                 throw new AuthenticationFailure(SESSION_MAC_INVALID, "the session proof does not match this request");
             }
             if (!session.accept(seq)) {
                 throw new AuthenticationFailure(SESSION_REPLAYED, "this session proof (seq) was already used");
             }
-            return session.caller;
+            return new Verified(session.caller, bodyHash);
         }
 
         public int size() {

@@ -44,6 +44,10 @@ class RequestProofsTest {
         RequestProofs.Verified v = verify(jws(CALLER, CALLEE.accountId(), REQUEST, NOW), REQUEST);
         assertThat(v.caller()).isEqualTo(CALLER.accountId());
         assertThat(v.jti()).hasSize(22);
+        assertThat(v.bodyHash()).isEqualTo(Encoding.bodyHash(REQUEST.body()));
+        // the callee may verify before reading the body, then check the body against bodyHash
+        assertThat(verify(jws(CALLER, CALLEE.accountId(), REQUEST, NOW), new RequestProofs.Request(REQUEST.method(),
+                REQUEST.pathAndQuery(), null, null)).bodyHash()).isEqualTo(Encoding.bodyHash(REQUEST.body()));
         // clocks may differ by 30 s
         verify(jws(CALLER, CALLEE.accountId(), REQUEST, NOW.plusSeconds(25)), REQUEST);
         verify(jws(CALLER, CALLEE.accountId(), REQUEST, NOW.minusSeconds(85)), REQUEST);

@@ -36,7 +36,7 @@ class SessionsTest {
     }
 
     private String verify(String authorization, String path, byte[] body, Instant at) throws AuthenticationFailure {
-        return server.verify(authorization.substring("Reside-Session ".length()), "POST", path, body, null, at);
+        return server.verify(authorization.substring("Reside-Session ".length()), "POST", path, body, null, at).caller();
     }
 
     @Test
@@ -58,7 +58,16 @@ class SessionsTest {
         assertReason(() -> verify(first, "/rpc/x", BODY, NOW), SESSION_REPLAYED);
         String third = session.authorization("POST", "/rpc/x", BODY, null);
         assertReason(() -> verify(third, "/rpc/y", BODY, NOW), SESSION_MAC_INVALID);
-        assertReason(() -> verify(third, "/rpc/x", Encoding.utf8("{\"n\":2}"), NOW), SESSION_MAC_INVALID);
+        assertReason(() -> verify(third, "/rpc/x", Encoding.utf8("{\"n\":2}"), NOW),
+                AuthenticationFailure.Reason.BODY_MISMATCH);
+        // a body hash changed along with the body: the MAC no longer matches
+        String forged = third.replaceFirst("\\.[^.]+\\.([^.]+)$", "." + Encoding.bodyHash(Encoding.utf8("{\"n\":2}"))
+                + ".$1");
+        assertReason(() -> verify(forged, "/rpc/x", Encoding.utf8("{\"n\":2}"), NOW), SESSION_MAC_INVALID);
+        // the body may be checked later, against the hash the verified proof covers
+        String fourth = session.authorization("POST", "/rpc/x", BODY, null);
+        assertThat(server.verify(fourth.substring("Reside-Session ".length()), "POST", "/rpc/x", null, null, NOW)
+                .bodyHash()).isEqualTo(Encoding.bodyHash(BODY));
         assertReason(() -> server.verify(third.substring("Reside-Session ".length()), "POST", "/rpc/x", BODY, "a.b.c",
                 NOW), SESSION_MAC_INVALID);
         assertReason(() -> verify(third.replaceFirst("Reside-Session [^.]+", "Reside-Session nope"), "/rpc/x", BODY, NOW),

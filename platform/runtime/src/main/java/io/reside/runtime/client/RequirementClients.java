@@ -42,9 +42,6 @@ import io.reside.security.Sessions;
 import io.smallrye.faulttolerance.api.Guard;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 
@@ -76,7 +73,7 @@ public class RequirementClients {
 
     private final ObjectMapper json = DocType.mapper();
     private final Map<Method, ContractMethod> methods = new ConcurrentHashMap<>();
-    private final Map<String, HttpClient> http = new ConcurrentHashMap<>();
+    private volatile Transport transport;
     private final Map<String, SessionHolder> sessions = new ConcurrentHashMap<>();
     private final Map<String, Guards> guards = new ConcurrentHashMap<>();
     private volatile RcbView view;
@@ -88,12 +85,15 @@ public class RequirementClients {
         this.view = rcbView;
         this.self = identity;
         this.registry = accounts;
+        this.transport = new Transport(vertx);
         rcbView.onRcbChange(this::forgetUnusedClients);
     }
 
     public void stop() {
-        http.values().forEach(HttpClient::close);
-        http.clear();
+        Transport t = transport;
+        if (t != null) {
+            t.close();
+        }
     }
 
     /** A proxy calling the (first) implementor of requirement {@code key} as this replica. */
@@ -187,9 +187,10 @@ public class RequirementClients {
         for (int tries = 0;; tries++) {
             Sessions.ClientSession session = session(target);
             String authorization = session.authorization(cm.http, requestTarget, body, delegation);
-            Answer answer = send(target, cm.http, requestTarget, cm.hasBody() ? body : null, authorization, delegation);
-            if (answer.status < 300) {
-                return cm.read(answer.contentType, answer.body, json);
+            Transport.Answer answer = send(target, cm.http, requestTarget, cm.hasBody() ? body : null, authorization,
+                    delegation);
+            if (answer.status() < 300) {
+                return cm.read(answer.contentType(), answer.body(), json);
             }
             ResideException error = error(target, answer);
             if (tries == 0 && error instanceof ResideException.UnauthenticatedException u
@@ -268,12 +269,12 @@ public class RequirementClients {
         byte[] body = json.writeValueAsBytes(handshake.request());
         String authorization = RequestProofs.sign(self.key(), target.accountId(),
                 new RequestProofs.Request("POST", Sessions.HANDSHAKE_PATH, body, null), Instant.now());
-        Answer answer = send(target, "POST", Sessions.HANDSHAKE_PATH, body, authorization, null);
-        if (answer.status >= 300) {
+        Transport.Answer answer = send(target, "POST", Sessions.HANDSHAKE_PATH, body, authorization, null);
+        if (answer.status() >= 300) {
             throw error(target, answer);
         }
         try {
-            return handshake.complete(json.readValue(answer.body, Sessions.HandshakeResponse.class),
+            return handshake.complete(json.readValue(answer.body(), Sessions.HandshakeResponse.class),
                     self.accountId(), serverKey);
         } catch (AuthenticationFailure e) {
             throw new ResideException.UnavailableException("requirement '" + target.key() + "': " + e.getMessage()
@@ -281,14 +282,9 @@ public class RequirementClients {
         }
     }
 
-    private record Answer(int status, String contentType, byte[] body) {
-    }
-
-    private Answer send(Target target, String method, String requestTarget, byte[] body, String authorization,
+    private Transport.Answer send(Target target, String method, String requestTarget, byte[] body, String authorization,
             String delegation) throws Exception {
         ResideConfig.Requirement settings = config.requirements().get(target.key());
-        HttpClient client = http.computeIfAbsent(target.baseUrl(), url -> vertx.createHttpClient(new HttpClientOptions()
-                .setConnectTimeout((int) settings.connectTimeout().toMillis()).setKeepAlive(true).setMaxPoolSize(32)));
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.valueOf(method))
                 .setAbsoluteURI(target.baseUrl() + requestTarget)
                 .setTimeout(settings.callTimeout().toMillis())
@@ -300,33 +296,30 @@ public class RequirementClients {
         if (body != null) {
             options.putHeader("Content-Type", "application/json");
         }
-        CompletableFuture<Answer> answer = client.request(options)
-                .compose(request -> body == null ? request.send() : request.send(Buffer.buffer(body)))
-                .compose(response -> response.body().map(b -> new Answer(response.statusCode(),
-                        response.getHeader("Content-Type"), b.getBytes())))
-                .toCompletionStage().toCompletableFuture();
+        CompletableFuture<Transport.Answer> answer = transport.send(target.baseUrl(), settings.connectTimeout(), options, body);
         try {
             return answer.get(settings.callTimeout().toMillis() + 500, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            String why = cause.getMessage() != null ? cause.getMessage() : "no answer within " + settings.callTimeout();
             throw new ResideException.UnavailableException("requirement '" + target.key() + "': implementor "
-                    + target.replicaId() + " at " + target.baseUrl() + " is unreachable: " + cause.getMessage());
+                    + target.replicaId() + " at " + target.baseUrl() + " is unreachable: " + why);
         }
     }
 
-    private ResideException error(Target target, Answer answer) {
-        if (answer.contentType != null && (answer.contentType.startsWith(Problem.MEDIA_TYPE)
-                || answer.contentType.startsWith("application/json"))) {
+    private ResideException error(Target target, Transport.Answer answer) {
+        if (answer.contentType() != null && (answer.contentType().startsWith(Problem.MEDIA_TYPE)
+                || answer.contentType().startsWith("application/json"))) {
             try {
-                return ResideException.from(json.readValue(answer.body, Problem.class));
+                return ResideException.from(json.readValue(answer.body(), Problem.class));
             } catch (java.io.IOException e) {
                 // not a problem document: fall through
             }
         }
-        ErrorCode code = ErrorCode.of(null, answer.status);
+        ErrorCode code = ErrorCode.of(null, answer.status());
         return ResideException.from(new Problem("https://reside.io/problems/" + code.code(), code.title(),
-                answer.status, "HTTP " + answer.status + " from implementor " + target.replicaId() + ": "
-                        + new String(answer.body, 0, Math.min(200, answer.body.length), StandardCharsets.UTF_8),
+                answer.status(), "HTTP " + answer.status() + " from implementor " + target.replicaId() + ": "
+                        + new String(answer.body(), 0, Math.min(200, answer.body().length), StandardCharsets.UTF_8),
                 code.code(), null, null, List.of()));
     }
 
@@ -365,13 +358,7 @@ public class RequirementClients {
         java.util.Set<String> urls = new java.util.HashSet<>();
         v.rcb().requirements().values().forEach(list -> list.forEach(i -> i.endpoints().values()
                 .forEach(u -> urls.add(u.endsWith("/") ? u.substring(0, u.length() - 1) : u))));
-        http.entrySet().removeIf(e -> {
-            if (!urls.contains(e.getKey())) {
-                e.getValue().close();
-                return true;
-            }
-            return false;
-        });
+        transport.retainOnly(urls);
         sessions.keySet().removeIf(k -> !urls.contains(k.substring(k.indexOf(' ') + 1)));
     }
 

@@ -39,7 +39,14 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response reside(ResideException e) {
-        return problem(e.problem());
+        Response response = problem(e.problem());
+        if (e.problem().status() == 401) {
+            String reason = e.problem().reason() == null ? AuthenticationFailure.Reason.PROOF_MISSING.code()
+                    : e.problem().reason();
+            return Response.fromResponse(response).header("WWW-Authenticate", "Reside error=\"" + reason + "\"")
+                    .build();
+        }
+        return response;
     }
 
     @ServerExceptionMapper

@@ -4,7 +4,6 @@ import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import io.quarkus.security.identity.AuthenticationRequestContext;
@@ -21,9 +20,7 @@ import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.reside.security.AuthenticationFailure;
 import io.reside.security.Delegations;
 import io.smallrye.mutiny.Uni;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * Authenticates ReSide RPC calls (SPEC 5.4). The principal of the resulting identity is {@code madeBy}: the caller's
@@ -37,27 +34,15 @@ public class ResideAuthenticationMechanism implements HttpAuthenticationMechanis
     public static final String ACTOR = "reside.actor";
     public static final String VIA = "reside.via";
     static final String FAILURE = "reside.auth.failure";
+    static final String BODY_HASH = "reside.auth.body-hash";
+
+    static boolean hasBody(RoutingContext ctx) {
+        String length = ctx.request().getHeader("Content-Length");
+        return length != null ? !"0".equals(length.trim()) : ctx.request().headers().contains("Transfer-Encoding");
+    }
 
     @Inject
     RpcServer server;
-
-    /**
-     * The proof covers the body (its hash), and authentication runs before Quarkus REST reads it: buffer bodies first.
-     * Quarkus REST then deserialises from the buffer.
-     */
-    void bufferBodies(@Observes Router router) {
-        BodyHandler buffer = BodyHandler.create(false).setBodyLimit(10 * 1024 * 1024);
-        router.route().order(-1000).handler(ctx -> {
-            // only requests that carry a body: on a bodiless GET, a packaged (prod) Quarkus REST then fails with
-            // "Request has already been read"
-            if (ctx.request().headers().contains("Content-Length") && !"0".equals(ctx.request().getHeader(
-                    "Content-Length")) || ctx.request().headers().contains("Transfer-Encoding")) {
-                buffer.handle(ctx);
-            } else {
-                ctx.next();
-            }
-        });
-    }
 
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext ctx, IdentityProviderManager identities) {
@@ -68,10 +53,15 @@ public class ResideAuthenticationMechanism implements HttpAuthenticationMechanis
             return Uni.createFrom().optional(Optional.empty());
         }
         try {
-            byte[] body = ctx.body() == null || ctx.body().buffer() == null ? new byte[0]
-                    : ctx.body().buffer().getBytes();
+            // Authentication runs before the body arrives. A bodiless request is checked in full here; for a request
+            // with a body, everything but the body is checked here, and BodyProofInterceptor checks the body against
+            // the hash the proof covers before anything reads it.
+            byte[] body = hasBody(ctx) ? null : new byte[0];
             RpcServer.Caller caller = server.authenticate(authorization, ctx.request().method().name(),
                     ctx.request().uri(), body, ctx.request().getHeader(Delegations.HEADER_NAME));
+            if (body == null) {
+                ctx.put(BODY_HASH, caller.bodyHash());
+            }
             return identities.authenticate(HttpSecurityUtils.setRoutingContextAttribute(new Request(caller), ctx));
         } catch (AuthenticationFailure failure) {
             ctx.put(FAILURE, failure);

@@ -33,13 +33,20 @@ public class RpcServer {
     private volatile Sessions.Server sessions;
     private volatile ReplayCache replay;
 
-    /** Who made a call: {@code subject} (madeBy), through {@code actor} when delegated. */
-    public record Caller(String subject, String actor, String signer, String via) {
+    /**
+     * Who made a call: {@code subject} (madeBy), through {@code actor} when delegated.
+     *
+     * @param bodyHash the body hash the proof covers: a body not given to {@link #authenticate} must be checked
+     *        against it before it is used ({@link BodyProofInterceptor})
+     */
+    public record Caller(String subject, String actor, String signer, String via, String bodyHash) {
     }
 
     /**
      * @param authorization the {@code Authorization} header
      * @param pathAndQuery the request target as received (path and query, undecoded)
+     * @param body the body, or null when it is not read yet (the caller then checks it against
+     *        {@link Caller#bodyHash()})
      */
     public Caller authenticate(String authorization, String method, String pathAndQuery, byte[] body,
             String delegation) throws AuthenticationFailure {
@@ -49,26 +56,30 @@ public class RpcServer {
         Instant now = Instant.now();
         String signer;
         String via;
+        String bodyHash;
         if (authorization.startsWith(Sessions.SCHEME + " ")) {
-            signer = sessions(self).verify(authorization.substring(Sessions.SCHEME.length() + 1), method, pathAndQuery,
-                    body, delegation, now);
+            Sessions.Server.Verified v = sessions(self).verify(authorization.substring(Sessions.SCHEME.length() + 1),
+                    method, pathAndQuery, body, delegation, now);
+            signer = v.caller();
+            bodyHash = v.bodyHash();
             via = "session";
         } else if (authorization.startsWith(RequestProofs.SCHEME + " ")) {
             RequestProofs.Verified v = RequestProofs.verify(authorization.substring(RequestProofs.SCHEME.length() + 1),
                     self.accountId(), new RequestProofs.Request(method, pathAndQuery, body, delegation), registry, now);
             replay().record(v.jti(), v.expiresAt(), now.getEpochSecond());
             signer = v.caller();
+            bodyHash = v.bodyHash();
             via = "proof";
         } else {
             throw new AuthenticationFailure(AuthenticationFailure.Reason.PROOF_MISSING,
                     "the Authorization header is not a ReSide proof (Reside <jws> or Reside-Session ...)");
         }
         if (delegation == null) {
-            return new Caller(signer, null, signer, via);
+            return new Caller(signer, null, signer, via, bodyHash);
         }
         Delegations.Delegation d = Delegations.verify(delegation, registry.userManager(), signer, self.accountId(),
                 registry, now);
-        return new Caller(d.subject(), signer, signer, via);
+        return new Caller(d.subject(), signer, signer, via, bodyHash);
     }
 
     /** Opens a session for {@code caller}, who proved itself with a signed proof. */

@@ -1,0 +1,111 @@
+package io.reside.runtime.client;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.RequestOptions;
+
+/**
+ * HTTP/1.1 connections to the implementors, one pooled Vert.x {@link HttpClient} per base URL.
+ * <p>
+ * Each client lives in its own verticle, and every request is started on that verticle's event-loop context. Calls
+ * come from worker threads with no Vert.x context, or with the duplicated context of another request on another event
+ * loop; a Vert.x 4.5 client driven that way now and then never sends a request it was given (reproduced with a bare
+ * Vert.x server and client, ADR 0004). Keeping all of one client's I/O on one context is the pattern the Vert.x
+ * maintainers recommend, and it removed the stall.
+ */
+final class Transport {
+
+    /** What came back: status, content type and the whole body. */
+    record Answer(int status, String contentType, byte[] body) {
+    }
+
+    private final Vertx vertx;
+    private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+
+    Transport(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    /** Sends one request to {@code baseUrl}; the future fails on connection errors and on the request's timeout. */
+    CompletableFuture<Answer> send(String baseUrl, Duration connectTimeout, RequestOptions request, byte[] body) {
+        Endpoint endpoint = endpoints.computeIfAbsent(baseUrl, url -> Endpoint.deploy(vertx, connectTimeout));
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        endpoint.onContext(() -> endpoint.client.request(request)
+                .compose(r -> body == null ? r.send() : r.send(Buffer.buffer(body)))
+                .compose(response -> response.body().map(b -> new Answer(response.statusCode(),
+                        response.getHeader("Content-Type"), b.getBytes())))
+                .onComplete(result -> {
+                    if (result.succeeded()) {
+                        answer.complete(result.result());
+                    } else {
+                        answer.completeExceptionally(result.cause());
+                    }
+                }));
+        return answer;
+    }
+
+    /** Closes the connections to base URLs no longer in {@code used}. */
+    void retainOnly(Set<String> used) {
+        endpoints.entrySet().removeIf(e -> {
+            if (!used.contains(e.getKey())) {
+                e.getValue().close();
+                return true;
+            }
+            return false;
+        });
+    }
+
+    void close() {
+        endpoints.values().forEach(Endpoint::close);
+        endpoints.clear();
+    }
+
+    /** A client and the event-loop context it runs on (the verticle's). */
+    private static final class Endpoint extends AbstractVerticle {
+        private final HttpClientOptions options;
+        private volatile HttpClient client;
+        private volatile String deployment;
+
+        private Endpoint(HttpClientOptions options) {
+            this.options = options;
+        }
+
+        static Endpoint deploy(Vertx vertx, Duration connectTimeout) {
+            Endpoint endpoint = new Endpoint(new HttpClientOptions().setConnectTimeout((int) connectTimeout.toMillis())
+                    .setKeepAlive(true).setMaxPoolSize(32));
+            try {
+                endpoint.deployment = vertx.deployVerticle(endpoint).toCompletionStage().toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot start an HTTP client", e);
+            }
+            return endpoint;
+        }
+
+        /** The client, created on the verticle's context, is closed when the verticle is undeployed. */
+        @Override
+        public void start() {
+            client = vertx.createHttpClient(options);
+        }
+
+        void onContext(Runnable task) {
+            context.runOnContext(v -> task.run());
+        }
+
+        void close() {
+            Future<Void> undeployed = vertx.undeploy(deployment);
+            undeployed.onFailure(e -> client.close());
+        }
+    }
+}
