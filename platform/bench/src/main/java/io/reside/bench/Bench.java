@@ -16,14 +16,16 @@ public final class Bench {
         }
         Map<String, String> options = new HashMap<>();
         for (int i = 1; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+            if (!args[i].startsWith("--")) {
                 usage("unexpected argument '" + args[i] + "'");
             }
-            options.put(args[i].substring(2), args[++i]);
+            boolean flag = i + 1 >= args.length || args[i + 1].startsWith("--");
+            options.put(args[i].substring(2), flag ? "true" : args[++i]);
         }
         switch (args[0]) {
             case "tx" -> new TxBenchmark(new Options(options)).run();
             case "reconcile" -> new ReconcileBenchmark(new Options(options)).run();
+            case "rpc" -> new RpcBenchmark(new Options(options)).run();
             default -> usage("unknown benchmark '" + args[0] + "'");
         }
         System.exit(0);
@@ -31,7 +33,8 @@ public final class Bench {
 
     private static void usage(String problem) {
         System.err.println(problem + "\nusage: platform/bench/run <benchmark> [--endpoints http://host:port] "
-                + "[--seconds N] [--rounds N]\nbenchmarks: tx, reconcile");
+                + "[--seconds N] [--rounds N] [--calibrate]\nbenchmarks: tx, reconcile, rpc (--calibrate: rpc with the same"
+                + " path on both sides)");
         System.exit(2);
     }
 
@@ -39,6 +42,10 @@ public final class Bench {
     record Options(Map<String, String> values) {
         String get(String name, String defaultValue) {
             return values.getOrDefault(name, defaultValue);
+        }
+
+        boolean has(String name) {
+            return values.containsKey(name);
         }
 
         int getInt(String name, int defaultValue) {
