@@ -147,7 +147,8 @@ final class RpcBenchmark {
                 double p50Secure = secureLatency.percentileMicros(50);
                 System.out.printf("%n%-28s %10s %10s %12s %18s%n", "endpoint", "p50 µs", "p99 µs", "calls/s",
                         "provider CPU µs/call");
-                System.out.printf("%-28s %10.0f %10.0f %12.0f %18.0f%n", "no authentication", p50Plain,
+                System.out.printf("%-28s %10.0f %10.0f %12.0f %18.0f%n",
+                        options.has("calibrate") ? "signed (calibration)" : "no authentication", p50Plain,
                         plainLatency.percentileMicros(99), ops[0], providerCpuNanos[0] / 1e3 / calls[0]);
                 System.out.printf("%-28s %10.0f %10.0f %12.0f %18.0f%n", "signed, permission-checked", p50Secure,
                         secureLatency.percentileMicros(99), ops[1], providerCpuNanos[1] / 1e3 / calls[1]);

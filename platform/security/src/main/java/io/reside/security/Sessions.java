@@ -7,7 +7,9 @@ import static io.reside.security.AuthenticationFailure.Reason.SESSION_REPLAYED;
 import static io.reside.security.AuthenticationFailure.Reason.SESSION_UNKNOWN;
 import static io.reside.security.AuthenticationFailure.Reason.SIGNATURE_INVALID;
 
+import java.security.InvalidKeyException;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,11 +17,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
-import org.bouncycastle.crypto.macs.HMac;
 import org.bouncycastle.crypto.params.HKDFParameters;
-import org.bouncycastle.crypto.params.KeyParameter;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
 /**
@@ -45,6 +48,14 @@ public final class Sessions {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String LABEL = "reside-session-v1";
     private static final int WINDOW = 4096;
+    private static final String HMAC_ALGORITHM = "HmacSHA256";
+    private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance(HMAC_ALGORITHM);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has " + HMAC_ALGORITHM, e);
+        }
+    });
 
     private Sessions() {
     }
@@ -287,14 +298,15 @@ public final class Sessions {
 
     private static byte[] mac(byte[] key, String id, long seq, String method, String pathAndQuery, String bodyHash,
             String delegation) {
-        HMac hmac = new HMac(new SHA256Digest());
-        hmac.init(new KeyParameter(key));
-        byte[] input = Encoding.utf8(LABEL + "\n" + id + "\n" + seq + "\n" + method + "\n" + pathAndQuery + "\n"
-                + bodyHash + "\n" + (delegation == null ? "" : Encoding.bodyHash(Encoding.utf8(delegation))));
-        hmac.update(input, 0, input.length);
-        byte[] out = new byte[hmac.getMacSize()];
-        hmac.doFinal(out, 0);
-        return out;
+        // the JDK's HMAC: its SHA-256 is a HotSpot intrinsic, several times faster than BouncyCastle's pure Java one
+        Mac hmac = HMAC.get();
+        try {
+            hmac.init(new SecretKeySpec(key, HMAC_ALGORITHM));
+        } catch (InvalidKeyException e) {
+            throw new IllegalStateException("a session key is 32 bytes", e);
+        }
+        return hmac.doFinal(Encoding.utf8(LABEL + "\n" + id + "\n" + seq + "\n" + method + "\n" + pathAndQuery + "\n"
+                + bodyHash + "\n" + (delegation == null ? "" : Encoding.bodyHash(Encoding.utf8(delegation)))));
     }
 
     private static String signedPart(String id, String clientEphemeral, String serverEphemeral, String client,

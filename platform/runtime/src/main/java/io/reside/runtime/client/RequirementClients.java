@@ -23,7 +23,6 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.reside.etcd.DocType;
 import io.reside.model.error.ErrorCode;
@@ -33,6 +32,7 @@ import io.reside.permissions.Rcb;
 import io.reside.permissions.RcbView;
 import io.reside.runtime.AccountIdentity;
 import io.reside.runtime.ResideConfig;
+import io.reside.runtime.rpc.RpcMetrics;
 import io.reside.security.AccountRegistry;
 import io.reside.security.AuthenticationFailure;
 import io.reside.security.Delegations;
@@ -69,7 +69,7 @@ public class RequirementClients {
     Vertx vertx;
 
     @Inject
-    MeterRegistry metrics;
+    RpcMetrics metrics;
 
     private final ObjectMapper json = DocType.mapper();
     private final Map<Method, ContractMethod> methods = new ConcurrentHashMap<>();
@@ -154,7 +154,7 @@ public class RequirementClients {
         }
         ContractMethod cm = methods.computeIfAbsent(method, m -> new ContractMethod(m, json));
         Guards g = guards.computeIfAbsent(key, this::guards);
-        Timer.Sample sample = Timer.start(metrics);
+        Timer.Sample sample = metrics.start();
         String outcome = "ok";
         try {
             return g.breaker.call(() -> cm.idempotent
@@ -173,8 +173,7 @@ public class RequirementClients {
             outcome = e.code().code();
             throw e;
         } finally {
-            sample.stop(metrics.timer("reside.rpc.client.calls", "requirement", key, "method", cm.name, "outcome",
-                    outcome));
+            sample.stop(metrics.clientCalls(key, cm.name, outcome));
         }
     }
 

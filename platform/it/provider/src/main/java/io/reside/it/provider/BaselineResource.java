@@ -1,5 +1,6 @@
 package io.reside.it.provider;
 
+import jakarta.validation.Valid;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -9,8 +10,8 @@ import jakarta.ws.rs.core.MediaType;
 import io.reside.it.echo.EchoApi;
 
 /**
- * The same echo without authentication or permission check: the baseline of {@code platform/bench/run rpc}. Not a
- * contract method; a real replica has no such endpoint.
+ * The same echo (validated the same way) without authentication or permission check: the baseline of
+ * {@code platform/bench/run rpc}. Not a contract method; a real replica has no such endpoint.
  */
 @Path("/bench")
 public class BaselineResource {
@@ -19,7 +20,7 @@ public class BaselineResource {
     @Path("echo")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public EchoApi.EchoReply echo(EchoApi.EchoRequest request) {
+    public EchoApi.EchoReply echo(@Valid EchoApi.EchoRequest request) {
         return new EchoApi.EchoReply(request.text(), "anonymous", null);
     }
 }
