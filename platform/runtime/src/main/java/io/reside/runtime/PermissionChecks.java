@@ -8,6 +8,8 @@ import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.reside.etcd.Store;
@@ -38,6 +40,9 @@ public class PermissionChecks {
     @Any
     Instance<PermissionHooks> hookBeans;
 
+    @Inject
+    MeterRegistry metrics;
+
     private volatile RcbView view;
     private PermissionReconciler reconciler;
 
@@ -58,7 +63,14 @@ public class PermissionChecks {
             }
             hooks.register(contract.identity(), at.permission(), handle.get());
         }
-        reconciler = new PermissionReconciler(store, rcbView, hooks, ReconcilerOptions.DEFAULT).start();
+        PermissionReconciler r = new PermissionReconciler(store, rcbView, hooks, ReconcilerOptions.DEFAULT);
+        FunctionCounter.builder("reside.reconciler.passes", r, x -> x.stats().passes())
+                .description("Reconciler passes over the grants of the RCB").register(metrics);
+        FunctionCounter.builder("reside.reconciler.hook.calls", r, x -> x.stats().hookCalls())
+                .description("Permission hook calls (onGranted, onUpdated, onRevoked)").register(metrics);
+        FunctionCounter.builder("reside.reconciler.hook.failures", r, x -> x.stats().hookFailures())
+                .description("Permission hook calls that failed (retried with backoff)").register(metrics);
+        reconciler = r.start();
     }
 
     /** Stops the reconciler (releasing its lock). */

@@ -70,6 +70,8 @@ public class ReplicaRuntime {
     private ScheduledExecutorService pinger;
 
     void start(@Observes @Priority(10) StartupEvent event) {
+        config.endpoint().internal().ifPresent(uri -> checkEndpoint("RESIDE_ENDPOINT_INTERNAL", uri));
+        config.endpoint().external().ifPresent(uri -> checkEndpoint("RESIDE_ENDPOINT_EXTERNAL", uri));
         registry = step("2: load the account registry",
                 () -> AccountRegistry.open(store, config.controlBlockLoadTimeout()));
         startPinger();
@@ -117,6 +119,15 @@ public class ReplicaRuntime {
         }
         if (registry != null) {
             registry.close();
+        }
+    }
+
+    /** Step 1, beyond what SmallRye Config checks: an endpoint is an absolute http(s) URL with a host. */
+    static void checkEndpoint(String property, java.net.URI uri) {
+        String scheme = uri.getScheme();
+        if (!("http".equals(scheme) || "https".equals(scheme)) || uri.getHost() == null) {
+            throw new IllegalStateException("ReSide start-up failed at step 1 (configuration): " + property + "='" + uri
+                    + "' is not an absolute http(s) URL such as http://greeter.reside.svc:8080");
         }
     }
 

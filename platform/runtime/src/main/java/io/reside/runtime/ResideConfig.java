@@ -51,6 +51,17 @@ public interface ResideConfig {
     @WithDefault("internal")
     AccessContext accessContext();
 
+    /** Where other replicas and people reach this instance (set by Alpha); shown as the servers of its OpenAPI. */
+    Endpoint endpoint();
+
+    interface Endpoint {
+        /** Inside the cluster: the Kubernetes Service URL, e.g. {@code http://greeter.reside.svc:8080}. */
+        Optional<URI> internal();
+
+        /** From outside: the Ingress URL, e.g. {@code https://reside.example.org/greeter}. */
+        Optional<URI> external();
+    }
+
     /** RPC authentication. */
     Rpc rpc();
 

@@ -56,6 +56,7 @@ public class RcbTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("reside.account-id", REPLICA_KEY.accountId());
         config.put("reside.account-key", REPLICA_KEY.toPem());
         config.put("reside.access-context", "local");
+        config.put("reside.endpoint.internal", "http://greeter.reside.svc:8080");
         config.put("quarkus.http.test-port", Integer.toString(port));
         return config;
     }

@@ -108,6 +108,9 @@ class RpcAuthenticationTest {
     @Inject
     PermissionChecks permissionChecks;
 
+    @Inject
+    ReplicaRuntime runtime;
+
     private PermissionChecks checks() {
         return permissionChecks;
     }
@@ -229,6 +232,34 @@ class RpcAuthenticationTest {
     }
 
     @Test
+    void aSessionEndsWhenItsAccountIsRemovedFromTheRegistry() throws Exception {
+        AccountKey leaving = AccountKey.generate();
+        store.run(tx -> AccountRegistry.register(tx, leaving.publicKey(), AccountRegistry.Kind.REPLICA, "leaving"));
+        Sessions.Handshake handshake = new Sessions.Handshake();
+        byte[] body = ("{\"ephemeralKey\":\"" + handshake.request().ephemeralKey() + "\"}").getBytes(StandardCharsets.UTF_8);
+        // the replica follows the registry through a watch: the new account takes a moment to be known
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> runtime.registry().orElseThrow().publicKey(leaving.accountId()).isPresent());
+        Response offer = signed(leaving, REPLICA, "POST", Sessions.HANDSHAKE_PATH, body, null, Instant.now())
+                .post(Sessions.HANDSHAKE_PATH);
+        offer.then().statusCode(200);
+        Sessions.ClientSession session = handshake.complete(offer.as(Sessions.HandshakeResponse.class),
+                leaving.accountId(), RcbTestResource.REPLICA_KEY.publicKey());
+        given().header("Authorization", session.authorization("GET", "/test/whoami", new byte[0], null))
+                .get("/test/whoami").then().statusCode(200);
+
+        store.run(tx -> {
+            tx.delete(AccountRegistry.key(leaving.accountId()));
+            return null;
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> given()
+                .header("Authorization", session.authorization("GET", "/test/whoami", new byte[0], null))
+                .get("/test/whoami").statusCode() == 401);
+        expect401(given().header("Authorization", session.authorization("GET", "/test/whoami", new byte[0], null))
+                .get("/test/whoami"), "account-unknown");
+    }
+
+    @Test
     void errorsAreProblemJsonWithStableCodes() {
         String enter = "/rpc/greeter.v1/enter";
         grant(CALLER.accountId(), GrantSpec.of(contract(), "room:enter",
@@ -309,10 +340,16 @@ class RpcAuthenticationTest {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("reside_rpc_server_calls_seconds_count{contract=\"greeter.v1\",method=\"greet\","
                 + "outcome=\"ok\"");
+        // the grant above was applied by a reconciler pass
+        java.util.regex.Matcher passes = java.util.regex.Pattern
+                .compile("(?m)^reside_reconciler_passes_total(\\{[^}]*})? ([0-9.E]+)$").matcher(metrics);
+        assertThat(passes.find()).as("reside_reconciler_passes_total in /q/metrics").isTrue();
+        assertThat(Double.parseDouble(passes.group(2))).isGreaterThanOrEqualTo(1);
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/health/live").then().statusCode(200);
         assertThat(given().get("/q/openapi").then().statusCode(200).extract().asString())
-                .contains("/rpc/greeter.v1/greet").contains("/rpc/greeter.v1/enter");
+                .contains("/rpc/greeter.v1/greet").contains("/rpc/greeter.v1/enter")
+                .contains("http://greeter.reside.svc:8080"); // RESIDE_ENDPOINT_INTERNAL, as a server
     }
 
     @Test

@@ -155,6 +155,13 @@ public final class ManifestProcessor extends AbstractProcessor {
         contracts.put(qualified, result);
         if (write && result.isPresent()) {
             write(Manifests.contractResource(key), manifest, type);
+            List<TypeElement> params = new ArrayList<>();
+            for (Permission p : type.getAnnotationsByType(Permission.class)) {
+                params.add(typeOf(() -> p.params()));
+            }
+            String[] nativeImage = NativeImageConfig.of(processingEnv, type, params);
+            writeText("META-INF/native-image/reside/" + key + "/reflect-config.json", nativeImage[0], type);
+            writeText("META-INF/native-image/reside/" + key + "/proxy-config.json", nativeImage[1], type);
         }
         return result;
     }
@@ -450,11 +457,15 @@ public final class ManifestProcessor extends AbstractProcessor {
     }
 
     private void write(String resource, Manifest manifest, Element origin) {
+        writeText(resource, Manifests.toJson(manifest), origin);
+    }
+
+    private void writeText(String resource, String text, Element origin) {
         try {
             FileObject file = processingEnv.getFiler().createResource(StandardLocation.CLASS_OUTPUT, "", resource,
                     origin);
             try (Writer w = file.openWriter()) {
-                w.write(Manifests.toJson(manifest));
+                w.write(text);
             }
         } catch (IOException e) {
             processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR,

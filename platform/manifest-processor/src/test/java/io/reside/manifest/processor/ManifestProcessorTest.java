@@ -33,6 +33,21 @@ class ManifestProcessorTest {
     }
 
     @Test
+    void nativeImageConfigurationRegistersTheContractsDataTypesAndItsProxy() {
+        Compilation c = Compilation.compile(sample());
+        assertThat(c.errors()).isEmpty();
+        String reflect = c.resource("META-INF/native-image/reside/demo.v1/reflect-config.json").orElseThrow();
+        // request, reply (inside List<>), permission params and an enum reached through Optional<List<Kind>>
+        for (String type : new String[] { "demo.DemoApi$CreateItemRequest", "demo.DemoApi$Item",
+                "demo.DemoApi$RealmParams", "demo.DemoApi$HandlerParams", "demo.DemoApi$Kind" }) {
+            assertThat(reflect).contains("\"name\" : \"" + type + "\"");
+        }
+        assertThat(reflect).doesNotContain("java.").contains("\"allDeclaredConstructors\" : true");
+        assertThat(c.resource("META-INF/native-image/reside/demo.v1/proxy-config.json").orElseThrow())
+                .contains("\"interfaces\" : [ \"demo.DemoApi\" ]");
+    }
+
+    @Test
     void theIdentityPrefixComesFromTheBuild() {
         Compilation c = Compilation.compile(sample(), "-Areside.prefix=registry.example.com:443/team/reside");
         assertThat(c.errors()).isEmpty();

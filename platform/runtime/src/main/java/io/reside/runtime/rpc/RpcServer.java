@@ -60,6 +60,10 @@ public class RpcServer {
         if (authorization.startsWith(Sessions.SCHEME + " ")) {
             Sessions.Server.Verified v = sessions(self).verify(authorization.substring(Sessions.SCHEME.length() + 1),
                     method, pathAndQuery, body, delegation, now);
+            if (registry.publicKey(v.caller()).isEmpty()) { // removed from the registry since the handshake
+                throw new AuthenticationFailure(AuthenticationFailure.Reason.ACCOUNT_UNKNOWN,
+                        "the session's account is no longer registered");
+            }
             signer = v.caller();
             bodyHash = v.bodyHash();
             via = "session";
