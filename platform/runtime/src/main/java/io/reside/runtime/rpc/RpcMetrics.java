@@ -12,7 +12,8 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * The Micrometer timers (count and latency) of RPC calls: {@code reside.rpc.server.calls} for calls served, tagged
- * with {@code contract}, {@code method} and {@code outcome} ({@code ok} or the error code), and
+ * with {@code contract}, {@code method} and {@code outcome} ({@code ok}, the error code, or {@code cancelled} for a
+ * {@code Uni} cancelled by its subscriber), and
  * {@code reside.rpc.client.calls} for calls made, tagged with {@code requirement}, {@code method} and {@code outcome}
  * ({@code ok}, the error code, {@code timeout} or {@code circuit-open}). Timers are kept once created: looking one up
  * in the registry on every call costs microseconds.

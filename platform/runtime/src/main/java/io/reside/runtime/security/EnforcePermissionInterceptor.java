@@ -24,8 +24,9 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Enforces a contract method's {@link io.reside.model.annotation.Requires} before the implementation runs: an
- * anonymous caller gets 401; a caller Quarkus Security does not grant the {@link ResidePermission} gets 403 naming
- * it. The instance comes from the method's arguments (after deserialisation, before validation of business rules).
+ * anonymous caller gets 401; a caller (Quarkus Security's identity) without the applied grant gets 403 naming the
+ * permission. The instance comes from the method's arguments (after deserialisation, before validation of business
+ * rules). Each call is metered ({@link RpcMetrics}).
  */
 @EnforcePermission
 @Interceptor
@@ -55,7 +56,7 @@ public class EnforcePermissionInterceptor {
         }
         if (result instanceof Uni<?> uni) { // the call ends when the Uni does
             return uni.onTermination().invoke((item, failure, cancelled) -> sample.stop(metrics.serverCalls(
-                    binding.contract(), method, failure == null ? "ok" : outcome(failure))));
+                    binding.contract(), method, failure != null ? outcome(failure) : cancelled ? "cancelled" : "ok")));
         }
         sample.stop(metrics.serverCalls(binding.contract(), method, "ok"));
         return result;
