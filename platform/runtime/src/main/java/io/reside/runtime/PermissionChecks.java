@@ -110,9 +110,17 @@ public class PermissionChecks {
         if (caller.isAnonymous()) {
             throw new UnauthorizedException();
         }
-        String identity = Contracts.of(contract).identity();
-        if (!isGranted(caller.getPrincipal().getName(), identity, permission, instanceId)) {
-            throw denied(identity, permission, instanceId);
+        require(caller.getPrincipal().getName(), Contracts.of(contract).identity(), permission, instanceId);
+    }
+
+    /**
+     * Requires that {@code grantee} (an authenticated caller's account) holds a permission.
+     *
+     * @throws ResideException.PermissionDeniedException naming the missing permission (403)
+     */
+    public void require(String grantee, String contractIdentity, String permission, String instanceId) {
+        if (!isGranted(grantee, contractIdentity, permission, instanceId)) {
+            throw denied(contractIdentity, permission, instanceId);
         }
     }
 

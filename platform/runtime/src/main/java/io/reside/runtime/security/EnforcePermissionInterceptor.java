@@ -76,14 +76,11 @@ public class EnforcePermissionInterceptor {
         if (binding.permission().isEmpty()) {
             return ctx.proceed();
         }
-        String contract = Contracts.byKey(binding.contract()).identity();
-        String instance = instance(binding, ctx.getParameters());
         // The same decision as the checker GrantsAugmentor gives the identity (Quarkus Security's
         // @PermissionsAllowed(permission = ResidePermission.class) reaches it), taken directly: combining checkers
         // through Uni costs tens of microseconds per call, and there is nothing else to combine.
-        if (!checks.isGranted(identity.getPrincipal().getName(), contract, binding.permission(), instance)) {
-            throw PermissionChecks.denied(contract, binding.permission(), instance);
-        }
+        checks.require(identity.getPrincipal().getName(), Contracts.byKey(binding.contract()).identity(),
+                binding.permission(), instance(binding, ctx.getParameters()));
         return ctx.proceed();
     }
 
