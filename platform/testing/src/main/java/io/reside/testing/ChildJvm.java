@@ -2,14 +2,11 @@ package io.reside.testing;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,9 +35,7 @@ public final class ChildJvm implements AutoCloseable {
         this.process = process;
         this.label = label;
         this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        this.reader = new Thread(this::pump, "child-jvm-" + process.pid());
-        this.reader.setDaemon(true);
-        this.reader.start();
+        this.reader = JvmProcesses.pumpOutput(process, label, "child-jvm-" + process.pid(), this::add, this::ended);
     }
 
     /**
@@ -50,10 +45,8 @@ public final class ChildJvm implements AutoCloseable {
      */
     public static ChildJvm start(Class<?> mainClass, List<String> args, Map<String, String> systemProperties) {
         requireNonNull(mainClass, "mainClass");
-        String java = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>();
-        command.add(java);
+        command.add(JvmProcesses.javaBinary());
         command.add("-Xmx256m");
         command.add("-XX:+UseSerialGC");
         systemProperties.forEach((k, v) -> command.add("-D" + k + "=" + v));
@@ -155,12 +148,7 @@ public final class ChildJvm implements AutoCloseable {
 
     /** SIGKILL, as a crash would. */
     public void kill() {
-        process.destroyForcibly();
-        try {
-            process.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        JvmProcesses.kill(process);
     }
 
     /** SIGSTOP: the process freezes, its timers and threads included. */
@@ -180,23 +168,12 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
-    private void pump() {
-        try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                System.out.println("[" + label + "] " + line);
-                synchronized (this) {
-                    lines.add(line);
-                    notifyAll();
-                }
-            }
-        } catch (IOException e) {
-            // the process is gone
-        } finally {
-            synchronized (this) {
-                notifyAll();
-            }
-        }
+    private synchronized void add(String line) {
+        lines.add(line);
+        notifyAll();
+    }
+
+    private synchronized void ended() {
+        notifyAll();
     }
 }
