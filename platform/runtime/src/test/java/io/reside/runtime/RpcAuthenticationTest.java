@@ -202,13 +202,9 @@ class RpcAuthenticationTest {
     void aSessionAfterASignedHandshakeAuthenticatesLaterCalls() throws Exception {
         grant(CALLER.accountId(), GrantSpec.of(contract(), "greet:any"));
         awaitGranted(CALLER.accountId(), "greet:any", null);
-        Sessions.Handshake handshake = new Sessions.Handshake();
-        byte[] body = ("{\"ephemeralKey\":\"" + handshake.request().ephemeralKey() + "\"}").getBytes(StandardCharsets.UTF_8);
-        Response offer = signed(CALLER, REPLICA, "POST", Sessions.HANDSHAKE_PATH, body, null, Instant.now())
-                .post(Sessions.HANDSHAKE_PATH);
-        offer.then().statusCode(200);
-        Sessions.ClientSession session = handshake.complete(offer.as(Sessions.HandshakeResponse.class),
-                CALLER.accountId(), RcbTestResource.REPLICA_KEY.publicKey());
+        Opened opened = openSession(CALLER);
+        Response offer = opened.offer();
+        Sessions.ClientSession session = opened.session();
         String greet = "/rpc/greeter.v1/greet";
         String proof = session.authorization("GET", greet, new byte[0], null);
         given().header("Authorization", proof).get(greet).then().statusCode(200);
@@ -235,16 +231,10 @@ class RpcAuthenticationTest {
     void aSessionEndsWhenItsAccountIsRemovedFromTheRegistry() throws Exception {
         AccountKey leaving = AccountKey.generate();
         store.run(tx -> AccountRegistry.register(tx, leaving.publicKey(), AccountRegistry.Kind.REPLICA, "leaving"));
-        Sessions.Handshake handshake = new Sessions.Handshake();
-        byte[] body = ("{\"ephemeralKey\":\"" + handshake.request().ephemeralKey() + "\"}").getBytes(StandardCharsets.UTF_8);
         // the replica follows the registry through a watch: the new account takes a moment to be known
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> runtime.registry().orElseThrow().publicKey(leaving.accountId()).isPresent());
-        Response offer = signed(leaving, REPLICA, "POST", Sessions.HANDSHAKE_PATH, body, null, Instant.now())
-                .post(Sessions.HANDSHAKE_PATH);
-        offer.then().statusCode(200);
-        Sessions.ClientSession session = handshake.complete(offer.as(Sessions.HandshakeResponse.class),
-                leaving.accountId(), RcbTestResource.REPLICA_KEY.publicKey());
+        Sessions.ClientSession session = openSession(leaving).session();
         given().header("Authorization", session.authorization("GET", "/test/whoami", new byte[0], null))
                 .get("/test/whoami").then().statusCode(200);
 
@@ -398,6 +388,21 @@ class RpcAuthenticationTest {
 
     private static byte[] body(String room, String who) {
         return ("{\"room\":\"" + room + "\",\"who\":\"" + who + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private record Opened(Response offer, Sessions.ClientSession session) {
+    }
+
+    /** Opens a session as {@code caller}: the signed handshake (answered 200), then the client's side of it. */
+    private static Opened openSession(AccountKey caller) throws Exception {
+        Sessions.Handshake handshake = new Sessions.Handshake();
+        byte[] body = ("{\"ephemeralKey\":\"" + handshake.request().ephemeralKey() + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        Response offer = signed(caller, REPLICA, "POST", Sessions.HANDSHAKE_PATH, body, null, Instant.now())
+                .post(Sessions.HANDSHAKE_PATH);
+        offer.then().statusCode(200);
+        return new Opened(offer, handshake.complete(offer.as(Sessions.HandshakeResponse.class), caller.accountId(),
+                RcbTestResource.REPLICA_KEY.publicKey()));
     }
 
     private static void expect401(Response response, String reason) {
