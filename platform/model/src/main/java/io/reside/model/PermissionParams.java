@@ -42,8 +42,8 @@ public final class PermissionParams {
     }
 
     /**
-     * The instance a grant is for: the values of the instance keys joined with '.', or null when the permission has
-     * no instance keys.
+     * The instance a grant is for: the values of the instance keys joined with '.' ({@link #instanceId(List)}), or
+     * null when the permission has no instance keys.
      *
      * @throws IllegalArgumentException when a key is missing or not a string, number or boolean
      */
@@ -59,6 +59,35 @@ public final class PermissionParams {
             }
             parts.add(value.asText());
         }
-        return String.join(".", parts);
+        return instanceId(parts);
+    }
+
+    /**
+     * The instance id of the values of a permission's instance keys, in order. One value is its own id (a realm
+     * {@code telegram} is {@code telegram}). Several are joined with '.', each with {@code %}, {@code .} and {@code /}
+     * percent-encoded ({@code %25}, {@code %2E}, {@code %2F}), so that {@code a.b} + {@code c} ({@code a%2Eb.c}) and
+     * {@code a} + {@code b.c} ({@code a.b%2Ec}) stay apart.
+     */
+    public static String instanceId(List<String> values) {
+        if (values.size() == 1) {
+            return values.get(0); // a permission has a fixed number of keys: one value alone cannot collide
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int v = 0; v < values.size(); v++) {
+            if (v > 0) {
+                sb.append('.');
+            }
+            String value = values.get(v);
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                switch (c) {
+                    case '%' -> sb.append("%25");
+                    case '.' -> sb.append("%2E");
+                    case '/' -> sb.append("%2F");
+                    default -> sb.append(c);
+                }
+            }
+        }
+        return sb.toString();
     }
 }

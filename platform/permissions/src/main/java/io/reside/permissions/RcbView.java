@@ -28,11 +28,17 @@ import io.reside.etcd.WatchOptions;
  * <p>
  * <b>A check passes only for a grant that is both expected and applied</b>: expected in the RCB (revoking it there
  * makes checks fail at once, before its {@code onRevoked} hook runs) and recorded as applied by the reconciler (a new
- * grant passes only once its {@code onGranted} hook succeeded). Thread-safe.
+ * grant passes only once its {@code onGranted} hook succeeded).
+ * <p>
+ * <b>Checks fail closed.</b> When the RCB is deleted, or replaced by one that does not validate, every check fails
+ * ({@link #brokenReason()} says why) until a valid RCB is written again: the revocations the broken one may carry are
+ * never ignored. The requirements of the last valid RCB stay in use for calls. How current the view is, is
+ * {@link #staleness()}. Thread-safe.
  */
 public final class RcbView implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(RcbView.class);
+    private static final Duration FOREVER = Duration.ofDays(365 * 100);
 
     private final String replicaId;
     private final Subscription rcbWatch;
@@ -44,6 +50,7 @@ public final class RcbView implements AutoCloseable {
     private final CountDownLatch currentLoaded = new CountDownLatch(1);
     private volatile Rcb rcb;
     private volatile String loadProblem;
+    private volatile String broken;
 
     private RcbView(Store store, String replicaId) {
         this.replicaId = replicaId;
@@ -90,6 +97,20 @@ public final class RcbView implements AutoCloseable {
         return rcb;
     }
 
+    /** Why every check fails now (the RCB was deleted or is invalid); empty while the RCB is valid. */
+    public java.util.Optional<String> brokenReason() {
+        return java.util.Optional.ofNullable(broken);
+    }
+
+    /**
+     * How long ago etcd last confirmed both watches (the RCB and the applied grants) were current: about the watch
+     * progress interval while etcd answers, growing during a partition.
+     */
+    public Duration staleness() {
+        long confirmed = Math.min(rcbWatch.confirmedAtNanos(), currentWatch.confirmedAtNanos());
+        return confirmed == 0 ? FOREVER : Duration.ofNanos(System.nanoTime() - confirmed);
+    }
+
     /** The applied state of every grant, by grant key. */
     public Map<String, CurrentGrant> current() {
         return Map.copyOf(current);
@@ -110,6 +131,9 @@ public final class RcbView implements AutoCloseable {
      * single-instance permission).
      */
     public boolean check(String grantee, String contract, String permission, String instanceId) {
+        if (broken != null) {
+            return false;
+        }
         String key = GrantKeys.grantKey(grantee, contract, permission, instanceId);
         Rcb.GrantEntry expected = rcb.grants().get(key);
         CurrentGrant applied = current.get(key);
@@ -160,8 +184,9 @@ public final class RcbView implements AutoCloseable {
 
     private void acceptRcb(KeyValue kv, long revision) {
         if (kv == null) {
-            fail("there is no RCB " + Rcb.key(replicaId) + ": check RESIDE_CONTROL_BLOCK_ID (the replica id Alpha "
-                    + "created) and that RESIDE_CLUSTER names the right cluster");
+            fail(rcb != null ? "the RCB " + Rcb.key(replicaId) + " was deleted (revision " + revision + ")"
+                    : "there is no RCB " + Rcb.key(replicaId) + ": check RESIDE_CONTROL_BLOCK_ID (the replica id Alpha "
+                            + "created) and that RESIDE_CLUSTER names the right cluster");
             return;
         }
         try {
@@ -173,6 +198,11 @@ public final class RcbView implements AutoCloseable {
                 return;
             }
             rcb = next;
+            if (broken != null) {
+                LOG.infof("the RCB %s is valid again (revision %d): permission checks resume", Rcb.key(replicaId),
+                        revision);
+            }
+            broken = null;
             rcbLoaded.countDown();
         } catch (DocumentFormatException e) {
             fail(e.getMessage());
@@ -184,8 +214,10 @@ public final class RcbView implements AutoCloseable {
             loadProblem = problem;
             rcbLoaded.countDown();
         } else {
-            // keep enforcing the last valid RCB rather than a broken one
-            LOG.errorf("%s; keeping the RCB of an earlier revision", problem);
+            // fail closed: the broken RCB may revoke grants the last valid one gave
+            broken = problem;
+            LOG.errorf("%s: every permission check of this replica fails until Alpha writes a valid RCB (calls to "
+                    + "requirements keep the implementors of the last valid one)", problem);
         }
     }
 

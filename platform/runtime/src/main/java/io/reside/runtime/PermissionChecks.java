@@ -1,5 +1,6 @@
 package io.reside.runtime;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -42,6 +43,9 @@ public class PermissionChecks {
 
     @Inject
     MeterRegistry metrics;
+
+    @Inject
+    ResideConfig config;
 
     private volatile RcbView view;
     private PermissionReconciler reconciler;
@@ -90,10 +94,27 @@ public class PermissionChecks {
         return Optional.ofNullable(view);
     }
 
-    /** Whether {@code grantee} holds {@code permission} of the contract for {@code instanceId} (null: no instance). */
+    /**
+     * Whether {@code grantee} holds {@code permission} of the contract for {@code instanceId} (null: no instance).
+     * False when the RCB is deleted or invalid (checks fail closed).
+     *
+     * @throws ResideException.UnavailableException when this replica has not heard from etcd for longer than
+     *         {@code reside.permissions.max-staleness}: its view of the grants may miss revocations
+     */
     public boolean isGranted(String grantee, String contractIdentity, String permission, String instanceId) {
         RcbView v = view;
-        return v != null && v.check(grantee, contractIdentity, permission, instanceId);
+        if (v == null) {
+            return false;
+        }
+        Duration staleness = v.staleness();
+        if (staleness.compareTo(config.permissions().maxStaleness()) > 0) {
+            throw new ResideException.UnavailableException("this replica has not heard from etcd for "
+                    + staleness.toSeconds() + " s (reside.permissions.max-staleness=" + config.permissions()
+                            .maxStaleness().toSeconds()
+                    + "s), so it cannot tell whether a grant was revoked: "
+                    + "permission checks fail until it reconnects; retry later");
+        }
+        return v.check(grantee, contractIdentity, permission, instanceId);
     }
 
     public boolean isGranted(String grantee, Class<?> contract, String permission, String instanceId) {
@@ -120,6 +141,15 @@ public class PermissionChecks {
      */
     public void require(String grantee, String contractIdentity, String permission, String instanceId) {
         if (!isGranted(grantee, contractIdentity, permission, instanceId)) {
+            RcbView v = view;
+            String broken = v == null ? null : v.brokenReason().orElse(null);
+            if (broken != null) {
+                String name = permission + (instanceId == null ? "" : "{" + instanceId + "}") + " of " + contractIdentity;
+                throw new ResideException.PermissionDeniedException(Problem.of(ErrorCode.PERMISSION_DENIED,
+                        "permission denied: " + broken + ", so this replica refuses every permission until Alpha "
+                                + "writes a valid RCB")
+                        .withPermission(name));
+            }
             throw denied(contractIdentity, permission, instanceId);
         }
     }

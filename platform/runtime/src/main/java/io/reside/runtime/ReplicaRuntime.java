@@ -23,6 +23,7 @@ import io.reside.etcd.EtcdUnavailableException;
 import io.reside.etcd.Store;
 import io.reside.permissions.RcbView;
 import io.reside.runtime.client.RequirementClients;
+import io.reside.runtime.rpc.RpcServer;
 import io.reside.security.AccountRegistry;
 
 /**
@@ -62,6 +63,9 @@ public class ReplicaRuntime {
     @Inject
     Event<ReplicaStarted> started;
 
+    @Inject
+    RpcServer rpc;
+
     private volatile AccountRegistry registry;
     private volatile AccountIdentity identity;
     private volatile RcbView view;
@@ -81,6 +85,7 @@ public class ReplicaRuntime {
             return;
         }
         identity = step("2: load the account key", () -> AccountIdentity.load(config, registry));
+        rpc.start(identity);
         String replicaId = config.controlBlockId().get();
         view = step("3: load the RCB", () -> RcbView.open(store, replicaId, config.controlBlockLoadTimeout()));
         if (!view.rcb().accountId().equals(identity.accountId())) {

@@ -65,6 +65,18 @@ public interface ResideConfig {
     /** RPC authentication. */
     Rpc rpc();
 
+    /** Permission checks. */
+    Permissions permissions();
+
+    interface Permissions {
+        /**
+         * How long permission checks keep answering from the last state seen in etcd while etcd cannot be reached
+         * (a partition); after it they fail closed with 503 until the replica hears from etcd again.
+         */
+        @WithDefault("30s")
+        Duration maxStaleness();
+    }
+
     /** Per requirement key: how calls to its implementors are made. */
     @WithDefaults
     Map<String, Requirement> requirements();
@@ -84,9 +96,27 @@ public interface ResideConfig {
         @WithDefault("10m")
         Duration sessionLifetime();
 
-        /** Most proof ids remembered against replay; beyond it new proofs are refused until old ones expire. */
-        @WithDefault("200000")
+        /**
+         * Most signed-proof ids remembered against replay, for all callers together; beyond it new signed proofs are
+         * refused ({@code replay-cache-full}) until old ones expire, rather than an id still valid being forgotten.
+         */
+        @WithDefault("100000")
         int replayCacheSize();
+
+        /**
+         * Most signed-proof ids remembered for one caller account (a proof is remembered for up to 120 s): beyond it
+         * that caller alone is refused with {@code replay-cache-full}. Replicas sign one proof per session.
+         */
+        @WithDefault("10000")
+        int replayCachePerAccount();
+
+        /** Most sessions held for one caller account; a new one beyond it ends that caller's oldest. */
+        @WithDefault("16")
+        int sessionsPerAccount();
+
+        /** Most sessions held in all; beyond it new handshakes are refused (503) until sessions expire. */
+        @WithDefault("10000")
+        int maxSessions();
 
         /** Log one line per RPC call with caller, actor, status and duration. */
         @WithDefault("true")

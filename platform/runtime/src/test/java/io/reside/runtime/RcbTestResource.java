@@ -28,6 +28,11 @@ public class RcbTestResource implements QuarkusTestResourceLifecycleManager {
     /** The cluster's User Manager, whose delegations the replica accepts. */
     public static final AccountKey USER_MANAGER_KEY = AccountKey.generate();
 
+    /** Signed proofs remembered per caller account. */
+    public static final int REPLAY_SHARE = 200;
+    /** Sessions held per caller account. */
+    public static final int SESSION_SHARE = 4;
+
     private EtcdServer etcd;
 
     @Override
@@ -58,6 +63,9 @@ public class RcbTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("reside.access-context", "local");
         config.put("reside.endpoint.internal", "http://greeter.reside.svc:8080");
         config.put("quarkus.http.test-port", Integer.toString(port));
+        // small per-account shares, so that RpcAuthenticationTest can fill them quickly
+        config.put("reside.rpc.replay-cache-per-account", Integer.toString(REPLAY_SHARE));
+        config.put("reside.rpc.sessions-per-account", Integer.toString(SESSION_SHARE));
         return config;
     }
 

@@ -28,14 +28,17 @@ import io.reside.etcd.AlreadyExistsException;
 import io.reside.etcd.Store;
 import io.reside.permissions.GrantSource;
 import io.reside.permissions.GrantSpec;
+import io.reside.permissions.Rcb;
 import io.reside.permissions.RcbAdmin;
 import io.reside.runtime.client.RequirementClients;
 import io.reside.runtime.greeter.GreeterApi;
 import io.reside.security.AccountKey;
 import io.reside.security.AccountRegistry;
+import io.reside.security.AuthenticationFailure;
 import io.reside.security.Delegations;
 import io.reside.security.Encoding;
 import io.reside.security.RequestProofs;
+import io.reside.security.ResponseProofs;
 import io.reside.security.Sessions;
 import io.reside.testing.EtcdServer;
 import io.reside.testing.InjectEtcd;
@@ -51,6 +54,7 @@ class RpcAuthenticationTest {
     static final AccountKey SECRETARY = AccountKey.generate();
     static final AccountKey STRANGER = AccountKey.generate();
     static final String USER = "acc_user" + "a".repeat(24);
+    static final String NOBODY = "acc_nobody" + "c".repeat(22);
     static final String REPLICA = RcbTestResource.REPLICA_KEY.accountId();
 
     @Inject
@@ -85,6 +89,19 @@ class RpcAuthenticationTest {
                 // registered by an earlier test
             }
         }
+        for (String user : List.of(USER, NOBODY)) {
+            try {
+                store.run(tx -> {
+                    tx.create(AccountRegistry.ACCOUNT, AccountRegistry.key(user), new AccountRegistry.Account(user, null,
+                            AccountRegistry.Kind.MANAGED_USER, "user", Instant.now()));
+                    return null;
+                });
+            } catch (AlreadyExistsException e) {
+                // registered by an earlier test
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> runtime.registry().orElseThrow().find(NOBODY).isPresent()
+                && runtime.registry().orElseThrow().publicKey(CALLER.accountId()).isPresent());
     }
 
     @AfterEach
@@ -164,6 +181,225 @@ class RpcAuthenticationTest {
                 .body(body("attic", "ann")).post(enter), "body-mismatch");
         expect401(signed(STRANGER, REPLICA, "GET", greet, none, null, Instant.now()).get(greet), "account-unknown");
         expect401(given().get(greet), "proof-missing");
+        expect401(given().header("Authorization", "Reside " + "a".repeat(AuthenticationFailure.MAX_HEADER_BYTES))
+                .get(greet), "proof-too-large");
+        expect401(given().header("Authorization", RequestProofs.sign(CALLER, REPLICA, new RequestProofs.Request("GET",
+                greet, none, null), Instant.now())).header(Delegations.HEADER_NAME, "d".repeat(9000)).get(greet),
+                "proof-too-large");
+    }
+
+    @Test
+    void aDelegationMustNameAManagedUser() {
+        grant(CALLER.accountId(), GrantSpec.of(contract(), "greet:any"));
+        awaitGranted(CALLER.accountId(), "greet:any", null);
+        String greet = "/rpc/greeter.v1/greet";
+        byte[] none = new byte[0];
+        // a delegation naming a replica account, or an account nobody registered, is refused
+        for (String subject : List.of(CALLER.accountId(), "acc_" + "z".repeat(32))) {
+            String token = Delegations.issue(RcbTestResource.USER_MANAGER_KEY, subject, SECRETARY.accountId(), REPLICA,
+                    Duration.ofMinutes(5), Instant.now());
+            expect401(signed(SECRETARY, REPLICA, "GET", greet, none, token, Instant.now()).get(greet),
+                    "delegation-subject-invalid");
+        }
+        String managed = Delegations.issue(RcbTestResource.USER_MANAGER_KEY, USER, SECRETARY.accountId(), REPLICA,
+                Duration.ofMinutes(5), Instant.now());
+        signed(SECRETARY, REPLICA, "GET", "/test/whoami", none, managed, Instant.now()).get("/test/whoami").then()
+                .statusCode(200).body(startsWith(USER));
+    }
+
+    @Test
+    void answersAreAuthenticatedOnBothPaths() throws Exception {
+        grant(CALLER.accountId(), GrantSpec.of(contract(), "greet:any"));
+        awaitGranted(CALLER.accountId(), "greet:any", null);
+        String greet = "/rpc/greeter.v1/greet";
+        byte[] none = new byte[0];
+        // the JWS path: signed by the replica's account key, bound to the proof
+        String authorization = RequestProofs.sign(CALLER, REPLICA, new RequestProofs.Request("GET", greet, none, null),
+                Instant.now());
+        Response ok = given().header("Authorization", authorization).get(greet);
+        assertThat(ok.statusCode()).isEqualTo(200);
+        String jws = authorization.substring("Reside ".length());
+        ResponseProofs.Signed signedBy = ResponseProofs.verifySigned(ok.header(ResponseProofs.HEADER_NAME), jws, 200,
+                ok.asByteArray(), RcbTestResource.REPLICA_KEY.publicKey()).orElseThrow();
+        assertThat(ResponseProofs.verifySigned(ok.header(ResponseProofs.HEADER_NAME), jws, 200,
+                "forged".getBytes(StandardCharsets.UTF_8), RcbTestResource.REPLICA_KEY.publicKey())).isEmpty();
+        // a refusal of an authenticated caller is signed too
+        Response replayed = given().header("Authorization", authorization).get(greet);
+        expect401(replayed, "proof-replayed");
+        assertThat(ResponseProofs.verifySigned(replayed.header(ResponseProofs.HEADER_NAME), jws, 401,
+                replayed.asByteArray(), RcbTestResource.REPLICA_KEY.publicKey())).isPresent();
+        // a caller the replica cannot identify gets an answer without authentication: it would sign for anyone
+        Response unknown = signed(STRANGER, REPLICA, "GET", greet, none, null, Instant.now()).get(greet);
+        expect401(unknown, "account-unknown");
+        assertThat(unknown.header(ResponseProofs.HEADER_NAME)).isNull();
+
+        // the session path: the session's MAC, on answers and refusals alike
+        Sessions.ClientSession session = openSession(CALLER).session();
+        Sessions.ClientSession.Proof proof = session.proof("GET", greet, none, null, Instant.now());
+        Response onSession = given().header("Authorization", proof.authorization()).get(greet);
+        assertThat(session.verifyResponse(proof.seq(), 200, onSession.asByteArray(),
+                onSession.header(ResponseProofs.HEADER_NAME))).isTrue();
+        Response again = given().header("Authorization", proof.authorization()).get(greet);
+        expect401(again, "session-replayed");
+        assertThat(session.verifyResponse(proof.seq(), 401, again.asByteArray(),
+                again.header(ResponseProofs.HEADER_NAME))).isTrue();
+        // 204: a method without an answer is authenticated over the empty body
+        Sessions.ClientSession.Proof ping = session.proof("POST", "/rpc/greeter.v1/ping", none, null, Instant.now());
+        Response noContent = given().header("Authorization", ping.authorization()).post("/rpc/greeter.v1/ping");
+        assertThat(noContent.statusCode()).isEqualTo(204);
+        assertThat(session.verifyResponse(ping.seq(), 204, new byte[0], noContent.header(ResponseProofs.HEADER_NAME)))
+                .isTrue();
+        // a session this process does not know: signed with the account key, naming this process and its uptime
+        String unknownSession = proof.credential().replaceFirst("^[^.]+", Encoding.base64url(new byte[16]));
+        Response refused = given().header("Authorization", Sessions.SCHEME + " " + unknownSession).get(greet);
+        expect401(refused, "session-unknown");
+        ResponseProofs.Signed restart = ResponseProofs.verifySigned(refused.header(ResponseProofs.HEADER_NAME),
+                unknownSession, 401, refused.asByteArray(), RcbTestResource.REPLICA_KEY.publicKey()).orElseThrow();
+        assertThat(restart.incarnation()).isEqualTo(session.incarnation()).isEqualTo(signedBy.incarnation());
+        assertThat(restart.uptimeMillis()).isGreaterThan(0);
+    }
+
+    @Test
+    void anUnauthenticatedCallerGets401BeforeItsBodyIsParsed() {
+        String enter = "/rpc/greeter.v1/enter";
+        byte[] broken = "{\"room\":".getBytes(StandardCharsets.UTF_8);
+        expect401(given().contentType("application/json").body(broken).post(enter), "proof-missing");
+        expect401(given().contentType("application/json").body(body("lobby", "")).post(enter), "proof-missing");
+        expect401(signed(STRANGER, REPLICA, "POST", enter, broken, null, Instant.now()).post(enter), "account-unknown");
+        expect401(given().header("Authorization", "Reside nonsense").contentType("application/json").body(broken)
+                .post(enter), "proof-malformed");
+    }
+
+    /** The body is checked wherever it is read, also when no header announces it (chunked, or none at all). */
+    @Test
+    void aBodyIsCheckedWhateverItsHeadersSay() throws Exception {
+        grant(CALLER.accountId(), GrantSpec.of(contract(), "room:enter",
+                JsonNodeFactory.instance.objectNode().put("room", "lobby")));
+        awaitGranted(CALLER.accountId(), "room:enter", "lobby");
+        String enter = "/rpc/greeter.v1/enter";
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        // a proof for an empty body, and a body sent in chunks (no Content-Length)
+        String forEmpty = RequestProofs.sign(CALLER, REPLICA, new RequestProofs.Request("POST", enter, new byte[0], null),
+                Instant.now());
+        java.net.http.HttpResponse<String> chunked = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port + enter))
+                .header("Authorization", forEmpty).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(body("lobby", "eve"))))
+                .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(chunked.statusCode()).as(chunked.body()).isEqualTo(401);
+        assertThat(chunked.body()).contains("body-mismatch");
+        // the same body, chunked, with its own proof: accepted
+        String forBody = RequestProofs.sign(CALLER, REPLICA, new RequestProofs.Request("POST", enter,
+                body("lobby", "eve"), null), Instant.now());
+        java.net.http.HttpResponse<String> genuine = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port + enter))
+                .header("Authorization", forBody).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(body("lobby", "eve"))))
+                .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(genuine.statusCode()).as(genuine.body()).isEqualTo(200);
+    }
+
+    /** One registered account flooding signed proofs and handshakes is refused alone; another's calls go on. */
+    @Test
+    void oneAccountFloodingProofsAndHandshakesDoesNotStopAnother() throws Exception {
+        AccountKey hostile = AccountKey.generate();
+        store.run(tx -> AccountRegistry.register(tx, hostile.publicKey(), AccountRegistry.Kind.REPLICA, "hostile"));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> runtime.registry().orElseThrow().publicKey(hostile.accountId()).isPresent());
+        Sessions.ClientSession friendly = openSession(CALLER).session();
+        String whoami = "/test/whoami";
+        byte[] none = new byte[0];
+
+        // handshakes: the hostile account keeps only its newest sessions, the friendly session is untouched
+        List<Sessions.ClientSession> hostileSessions = new ArrayList<>();
+        for (int i = 0; i < 3 * RcbTestResource.SESSION_SHARE; i++) {
+            hostileSessions.add(openSession(hostile).session());
+        }
+        expect401(given().header("Authorization", hostileSessions.get(0).authorization("GET", whoami, none, null))
+                .get(whoami), "session-unknown");
+        given().header("Authorization", hostileSessions.get(hostileSessions.size() - 1).authorization("GET", whoami,
+                none, null)).get(whoami).then().statusCode(200);
+        given().header("Authorization", friendly.authorization("GET", whoami, none, null)).get(whoami).then()
+                .statusCode(200).body(startsWith(CALLER.accountId()));
+
+        // signed proofs: the hostile account fills its share of the replay cache and is refused alone
+        int accepted = 0;
+        String refusal = null;
+        for (int i = 0; i < 2 * RcbTestResource.REPLAY_SHARE && refusal == null; i++) {
+            Response r = signed(hostile, REPLICA, "GET", whoami, none, null, Instant.now()).get(whoami);
+            if (r.statusCode() == 200) {
+                accepted++;
+            } else {
+                refusal = r.path("reason");
+            }
+        }
+        assertThat(refusal).isEqualTo("replay-cache-full");
+        assertThat(accepted + 3 * RcbTestResource.SESSION_SHARE).isEqualTo(RcbTestResource.REPLAY_SHARE);
+        signed(CALLER, REPLICA, "GET", whoami, none, null, Instant.now()).get(whoami).then().statusCode(200);
+        given().header("Authorization", friendly.authorization("GET", whoami, none, null)).get(whoami).then()
+                .statusCode(200);
+        // and the hostile account's own sessions still work: it is refused only what it flooded
+        given().header("Authorization", hostileSessions.get(hostileSessions.size() - 1).authorization("GET", whoami,
+                none, null)).get(whoami).then().statusCode(200);
+    }
+
+    @Test
+    void aDeletedOrInvalidRcbFailsEveryCheckClosed() {
+        grant(CALLER.accountId(), GrantSpec.of(contract(), "greet:any"));
+        awaitGranted(CALLER.accountId(), "greet:any", null);
+        String greet = "/rpc/greeter.v1/greet";
+        byte[] none = new byte[0];
+        signed(CALLER, REPLICA, "GET", greet, none, null, Instant.now()).get(greet).then().statusCode(200);
+        Rcb valid = store.run(tx -> tx.get(Rcb.TYPE, Rcb.key(RcbTestResource.REPLICA_ID)));
+        try {
+            // an RCB that does not validate (an id that is not its own)
+            store.run(tx -> {
+                tx.put(Rcb.TYPE, Rcb.key(RcbTestResource.REPLICA_ID), new Rcb("r-other", valid.name(),
+                        valid.accountId(), valid.manifestDigest(), valid.implementations(), valid.requirements(),
+                        valid.grants()));
+                return null;
+            });
+            await().atMost(Duration.ofSeconds(5)).until(() -> signed(CALLER, REPLICA, "GET", greet, none, null,
+                    Instant.now()).get(greet).statusCode() == 403);
+            signed(CALLER, REPLICA, "GET", greet, none, null, Instant.now()).get(greet).then().statusCode(403)
+                    .body("code", equalTo("permission-denied"))
+                    .body("detail", org.hamcrest.Matchers.containsString("is invalid"))
+                    .body("detail", org.hamcrest.Matchers.containsString("refuses every permission"));
+            restore(valid, greet);
+            // deleted
+            store.run(tx -> {
+                tx.delete(Rcb.key(RcbTestResource.REPLICA_ID));
+                return null;
+            });
+            await().atMost(Duration.ofSeconds(5)).until(() -> signed(CALLER, REPLICA, "GET", greet, none, null,
+                    Instant.now()).get(greet).statusCode() == 403);
+            signed(CALLER, REPLICA, "GET", greet, none, null, Instant.now()).get(greet).then().statusCode(403)
+                    .body("detail", org.hamcrest.Matchers.containsString("was deleted"));
+            assertThat(logged()).anyMatch(l -> l.contains(Rcb.key(RcbTestResource.REPLICA_ID))
+                    && l.contains("every permission check of this replica fails"));
+        } finally {
+            restore(valid, greet);
+        }
+    }
+
+    private void restore(Rcb valid, String greet) {
+        store.run(tx -> {
+            tx.put(Rcb.TYPE, Rcb.key(RcbTestResource.REPLICA_ID), valid);
+            return null;
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> signed(CALLER, REPLICA, "GET", greet, new byte[0], null,
+                Instant.now()).get(greet).statusCode() == 200);
+    }
+
+    private List<String> logged() {
+        synchronized (logs) {
+            return List.copyOf(logs);
+        }
     }
 
     @Test
@@ -276,7 +512,7 @@ class RpcAuthenticationTest {
         awaitGranted(replica, "greet:any", null);
         given().get("/test/call-self").then().statusCode(200).body(equalTo("greetings"));
         // on behalf of a user: the delegation names this replica as the actor
-        String token = Delegations.issue(RcbTestResource.USER_MANAGER_KEY, "acc_nobody" + "c".repeat(22), replica,
+        String token = Delegations.issue(RcbTestResource.USER_MANAGER_KEY, NOBODY, replica,
                 replica, Duration.ofMinutes(5), Instant.now());
         given().queryParam("delegation", token).get("/test/call-self").then().statusCode(200)
                 .body(startsWith("PermissionDeniedException permission-denied greet:any"));

@@ -27,6 +27,11 @@ import io.reside.etcd.WatchOptions;
  * The public account registry in etcd ({@code accounts/<id>}: public key, kind, name) and the cluster's designated
  * User Manager ({@code cluster/user-manager}), followed live so verifiers never wait on etcd. Private keys are never
  * written here.
+ * <p>
+ * An account is known by its etcd key. A record is refused (and logged) when it does not parse, when its {@code id}
+ * differs from its key, when its public key does not derive that id, or when its kind and key disagree (a managed
+ * user has no key, every other account has one); refusing a rewritten record also forgets the account it replaced,
+ * so that an old key stops verifying as soon as its record changes.
  */
 public final class AccountRegistry implements PublicKeys, AutoCloseable {
 
@@ -103,6 +108,20 @@ public final class AccountRegistry implements PublicKeys, AutoCloseable {
         return account;
     }
 
+    /**
+     * Registers a managed user, which has no key of its own (the User Manager acts for it through delegations),
+     * inside the caller's transaction.
+     *
+     * @return the new account, with a random id of the same form as a keyed account's
+     */
+    public static Account registerManagedUser(Tx tx, String name) {
+        byte[] random = new byte[20];
+        new java.security.SecureRandom().nextBytes(random);
+        Account account = new Account("acc_" + Encoding.base32(random), null, Kind.MANAGED_USER, name, Instant.now());
+        tx.create(ACCOUNT, key(account.id()), account);
+        return account;
+    }
+
     /** Designates the account whose delegation tokens replicas accept (Alpha, when it loads the User Manager). */
     public static void designateUserManager(Tx tx, String accountId) {
         tx.put(USER_MANAGER, USER_MANAGER_KEY, new UserManager(accountId));
@@ -128,18 +147,36 @@ public final class AccountRegistry implements PublicKeys, AutoCloseable {
     }
 
     private void put(KeyValue kv) {
+        String id = kv.key().substring("accounts/".length());
+        // whatever the record says now, the account it replaces is gone: a refused rewrite must not leave the old key
+        accounts.remove(id);
+        keys.remove(id);
         try {
             Account a = kv.decode(ACCOUNT);
-            accounts.put(a.id(), a);
-            if (a.publicKey() != null) {
-                PublicKey key = PublicKey.fromBase64url(a.publicKey());
-                if (key.accountId().equals(a.id())) {
-                    keys.put(a.id(), key);
-                }
+            if (!id.equals(a.id())) {
+                throw new IllegalArgumentException("its id is " + a.id() + ", not the id of its key");
             }
+            if (a.kind() == null) {
+                throw new IllegalArgumentException("it has no kind");
+            }
+            if (a.kind() == Kind.MANAGED_USER) {
+                if (a.publicKey() != null) {
+                    throw new IllegalArgumentException("a managed user has no key of its own");
+                }
+            } else {
+                if (a.publicKey() == null) {
+                    throw new IllegalArgumentException("a " + a.kind().json() + " account needs a public key");
+                }
+                PublicKey key = PublicKey.fromBase64url(a.publicKey());
+                if (!key.accountId().equals(id)) {
+                    throw new IllegalArgumentException("its public key derives the id " + key.accountId());
+                }
+                keys.put(id, key);
+            }
+            accounts.put(id, a);
         } catch (DocumentFormatException | IllegalArgumentException e) {
-            org.jboss.logging.Logger.getLogger(AccountRegistry.class).errorf("ignoring account %s: %s", kv.key(),
-                    e.getMessage());
+            org.jboss.logging.Logger.getLogger(AccountRegistry.class).errorf("refusing the account record %s: %s; "
+                    + "calls as this account fail until the record is fixed", kv.key(), e.getMessage());
         }
     }
 

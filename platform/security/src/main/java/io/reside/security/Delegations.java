@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -29,8 +28,9 @@ public final class Delegations {
     public static final Duration MAX_LIFETIME = Duration.ofMinutes(5);
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String TYP = "reside-delegation";
     private static final String HEADER = Encoding.base64url(
-            Encoding.utf8("{\"alg\":\"EdDSA\",\"typ\":\"reside-delegation\"}"));
+            Encoding.utf8("{\"alg\":\"EdDSA\",\"typ\":\"" + TYP + "\"}"));
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private Delegations() {
@@ -69,50 +69,38 @@ public final class Delegations {
      */
     public static Delegation verify(String token, Optional<String> trustedIssuer, String requestSigner,
             String audience, PublicKeys keys, Instant now) throws AuthenticationFailure {
-        String[] parts = token.split("\\.", -1);
-        if (parts.length != 3 || !parts[0].equals(HEADER)) {
-            throw new AuthenticationFailure(DELEGATION_MALFORMED, "Reside-Delegation is not a ReSide delegation token");
+        if (token.length() > AuthenticationFailure.MAX_HEADER_BYTES) {
+            throw new AuthenticationFailure(AuthenticationFailure.Reason.PROOF_TOO_LARGE, "Reside-Delegation is longer "
+                    + "than " + AuthenticationFailure.MAX_HEADER_BYTES + " bytes");
         }
-        JsonNode claims;
-        try {
-            claims = JSON.readTree(Encoding.fromBase64url(parts[1]));
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            throw new AuthenticationFailure(DELEGATION_MALFORMED, "the delegation's payload is not base64url JSON");
-        }
-        String iss = claims.path("iss").asText("");
+        CompactJws.Parsed jws = CompactJws.parse(token, HEADER, TYP, DELEGATION_MALFORMED, "delegation");
+        String iss = jws.text("iss", RequestProofs.ACCOUNT_ID_LENGTH);
+        String sub = jws.text("sub", RequestProofs.ACCOUNT_ID_LENGTH);
+        String act = jws.text("act", RequestProofs.ACCOUNT_ID_LENGTH);
+        String aud = jws.text("aud", RequestProofs.ACCOUNT_ID_LENGTH);
+        long iat = jws.time("iat");
+        long exp = jws.time("exp");
         if (trustedIssuer.isEmpty() || !trustedIssuer.get().equals(iss)) {
             throw new AuthenticationFailure(DELEGATION_UNTRUSTED_ISSUER, "the delegation is not signed by this "
                     + "cluster's User Manager" + (trustedIssuer.isEmpty() ? " (none is designated)" : ""));
         }
         PublicKey key = keys.publicKey(iss).orElseThrow(() -> new AuthenticationFailure(DELEGATION_UNTRUSTED_ISSUER,
                 "the User Manager's account " + iss + " is not registered"));
-        byte[] signature;
-        try {
-            signature = Encoding.fromBase64url(parts[2]);
-        } catch (IllegalArgumentException e) {
-            throw new AuthenticationFailure(DELEGATION_MALFORMED, "the delegation's signature is not base64url");
-        }
-        if (!key.verify(signature, Encoding.utf8(parts[0] + "." + parts[1]))) {
+        if (!key.verify(jws.signature(), Encoding.utf8(jws.signingInput()))) {
             throw new AuthenticationFailure(DELEGATION_SIGNATURE_INVALID, "the delegation's signature does not verify");
         }
-        if (!requestSigner.equals(claims.path("act").asText())) {
+        if (!requestSigner.equals(act)) {
             throw new AuthenticationFailure(DELEGATION_ACTOR_MISMATCH, "the delegation was issued to another actor "
                     + "(act) than the signer of this request");
         }
-        if (!audience.equals(claims.path("aud").asText())) {
+        if (!audience.equals(aud)) {
             throw new AuthenticationFailure(DELEGATION_AUDIENCE_MISMATCH, "the delegation is for another replica (aud)");
         }
-        long iat = claims.path("iat").asLong(0);
-        long exp = claims.path("exp").asLong(0);
-        long t = now.getEpochSecond();
-        if (exp - iat > MAX_LIFETIME.toSeconds() || exp < t - RequestProofs.SKEW_SECONDS
+        long t = now.getEpochSecond(); // iat, exp and t are within [0, MAX_TIME]: no arithmetic below can overflow
+        if (exp < iat || exp - iat > MAX_LIFETIME.toSeconds() || exp < t - RequestProofs.SKEW_SECONDS
                 || iat > t + RequestProofs.SKEW_SECONDS) {
-            throw new AuthenticationFailure(DELEGATION_EXPIRED, "the delegation is expired or not valid yet; ask the "
-                    + "User Manager for a new one");
-        }
-        String sub = claims.path("sub").asText("");
-        if (sub.isEmpty()) {
-            throw new AuthenticationFailure(DELEGATION_MALFORMED, "the delegation names no user (sub)");
+            throw new AuthenticationFailure(DELEGATION_EXPIRED, "the delegation is expired, not valid yet or lives "
+                    + "longer than " + MAX_LIFETIME.toMinutes() + " minutes; ask the User Manager for a new one");
         }
         return new Delegation(sub, requestSigner, iss, audience, Instant.ofEpochSecond(exp));
     }

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -63,6 +64,36 @@ class DelegationsTest {
         assertReason(() -> verify("garbage", SECRETARY.accountId(), audience), DELEGATION_MALFORMED);
         assertThatThrownBy(() -> Delegations.issue(USER_MANAGER, USER, SECRETARY.accountId(), audience,
                 Duration.ofMinutes(6), NOW)).hasMessage("a delegation lives at most PT5M, got PT6M");
+    }
+
+    /** The times of a delegation once ended in an uncaught DateTimeException (a 500): now they are bounded first. */
+    @Test
+    void strictParsingAndBoundedTimes() {
+        String audience = CALLEE.accountId();
+        String valid = Delegations.issue(USER_MANAGER, USER, SECRETARY.accountId(), audience, Duration.ofMinutes(1), NOW);
+        String payload = Crafted.payload(valid);
+        String header = "{\"alg\":\"EdDSA\",\"typ\":\"reside-delegation\"}";
+        long exp = NOW.plusSeconds(60).getEpochSecond();
+        for (String bad : List.of(
+                payload.replace("\"exp\":" + exp, "\"exp\":" + Long.MAX_VALUE),
+                payload.replace("\"exp\":" + exp, "\"exp\":-1"),
+                payload.replace("\"exp\":" + exp, "\"exp\":" + exp + ".0"),
+                payload.replace("\"sub\":\"" + USER + "\"", "\"sub\":\"\""),
+                payload.replace("\"sub\":\"" + USER + "\"", "\"sub\":\"" + "u".repeat(37) + "\""),
+                payload.replace("{\"iss\"", "{\"sub\":\"acc_admin\",\"iss\""))) {
+            assertReason(() -> verify(Crafted.signed(USER_MANAGER, header, bad), SECRETARY.accountId(), audience),
+                    DELEGATION_MALFORMED);
+        }
+        assertReason(() -> verify(Crafted.signed(USER_MANAGER, "{\"alg\":\"EdDSA\",\"typ\":\"reside-delegation\","
+                + "\"crit\":[\"exp\"]}", payload), SECRETARY.accountId(), audience), DELEGATION_MALFORMED);
+        assertReason(() -> verify(Crafted.signed(USER_MANAGER, "{\"alg\":\"EdDSA\",\"typ\":\"reside-proof\"}",
+                payload), SECRETARY.accountId(), audience), DELEGATION_MALFORMED);
+        // signed correctly, but exp - iat is beyond 5 minutes
+        long iat = NOW.getEpochSecond();
+        assertReason(() -> verify(Crafted.signed(USER_MANAGER, header, payload.replace("\"exp\":" + exp, "\"exp\":"
+                + (iat + 301))), SECRETARY.accountId(), audience), DELEGATION_EXPIRED);
+        assertReason(() -> verify("x".repeat(AuthenticationFailure.MAX_HEADER_BYTES + 1), SECRETARY.accountId(),
+                audience), AuthenticationFailure.Reason.PROOF_TOO_LARGE);
     }
 
     interface Check {

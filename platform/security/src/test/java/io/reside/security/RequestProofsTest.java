@@ -7,9 +7,12 @@ import static io.reside.security.AuthenticationFailure.Reason.DELEGATION_NOT_BOU
 import static io.reside.security.AuthenticationFailure.Reason.METHOD_MISMATCH;
 import static io.reside.security.AuthenticationFailure.Reason.PATH_MISMATCH;
 import static io.reside.security.AuthenticationFailure.Reason.PROOF_EXPIRED;
+import static io.reside.security.AuthenticationFailure.Reason.PROOF_LIFETIME_TOO_LONG;
 import static io.reside.security.AuthenticationFailure.Reason.PROOF_MALFORMED;
 import static io.reside.security.AuthenticationFailure.Reason.PROOF_NOT_YET_VALID;
 import static io.reside.security.AuthenticationFailure.Reason.PROOF_REPLAYED;
+import static io.reside.security.AuthenticationFailure.Reason.PROOF_TOO_LARGE;
+import static io.reside.security.AuthenticationFailure.Reason.REPLAY_CACHE_FULL;
 import static io.reside.security.AuthenticationFailure.Reason.SIGNATURE_INVALID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -30,6 +33,7 @@ class RequestProofsTest {
     static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
     static final RequestProofs.Request REQUEST = new RequestProofs.Request("POST", "/rpc/greeter.v1/enter?x=1",
             Encoding.utf8("{\"room\":\"lobby\"}"), null);
+    static final String HEADER = "{\"alg\":\"EdDSA\",\"typ\":\"reside-proof\"}";
 
     static String jws(AccountKey key, String audience, RequestProofs.Request request, Instant at) {
         return RequestProofs.sign(key, audience, request, at).substring("Reside ".length());
@@ -37,6 +41,13 @@ class RequestProofsTest {
 
     static RequestProofs.Verified verify(String jws, RequestProofs.Request request) throws AuthenticationFailure {
         return RequestProofs.verify(jws, CALLEE.accountId(), request, REGISTRY, NOW);
+    }
+
+    /** The payload of a valid proof for {@link #REQUEST} at {@link #NOW}, with {@code from} replaced by {@code to}. */
+    static String payloadWith(String from, String to) {
+        String payload = Crafted.payload(jws(CALLER, CALLEE.accountId(), REQUEST, NOW));
+        assertThat(payload).contains(from);
+        return payload.replace(from, to);
     }
 
     @Test
@@ -51,6 +62,8 @@ class RequestProofsTest {
         // clocks may differ by 30 s
         verify(jws(CALLER, CALLEE.accountId(), REQUEST, NOW.plusSeconds(25)), REQUEST);
         verify(jws(CALLER, CALLEE.accountId(), REQUEST, NOW.minusSeconds(85)), REQUEST);
+        // a header in another order, or with spaces, is still the one header allowed
+        verify(Crafted.signed(CALLER, "{\"typ\": \"reside-proof\", \"alg\": \"EdDSA\"}", payloadWith("", "")), REQUEST);
     }
 
     @Test
@@ -76,27 +89,163 @@ class RequestProofsTest {
                 DELEGATION_NOT_BOUND);
         assertReason("not-a-jws", REQUEST, PROOF_MALFORMED);
         assertReason("a.b.c", REQUEST, PROOF_MALFORMED);
+        assertReason("x".repeat(AuthenticationFailure.MAX_HEADER_BYTES + 1), REQUEST, PROOF_TOO_LARGE);
+    }
+
+    @Test
+    void aLifetimeOver60SecondsIsRefused() {
+        long iat = NOW.getEpochSecond();
+        assertReason(Crafted.signed(CALLER, HEADER, payloadWith("\"exp\":" + (iat + 60), "\"exp\":" + (iat + 61))),
+                REQUEST, PROOF_LIFETIME_TOO_LONG);
+        assertReason(Crafted.signed(CALLER, HEADER, payloadWith("\"exp\":" + (iat + 60), "\"exp\":" + (iat - 1))),
+                REQUEST, PROOF_LIFETIME_TOO_LONG);
+    }
+
+    /** The proof of the issue: iat=-10, exp=Long.MAX_VALUE-5 passed and could be replayed forever. */
+    @Test
+    void timesOutOfRangeAreMalformedBeforeAnyArithmetic() {
+        long iat = NOW.getEpochSecond();
+        String overflow = payloadWith("\"iat\":" + iat, "\"iat\":-10")
+                .replace("\"exp\":" + (iat + 60), "\"exp\":" + (Long.MAX_VALUE - 5));
+        assertMalformed(Crafted.signed(CALLER, HEADER, overflow), "iat claim is not an integer");
+        assertMalformed(Crafted.signed(CALLER, HEADER, payloadWith("\"exp\":" + (iat + 60), "\"exp\":" + Long.MAX_VALUE)),
+                "exp claim is not an integer");
+        assertMalformed(Crafted.signed(CALLER, HEADER, payloadWith("\"iat\":" + iat, "\"iat\":" + iat + ".5")),
+                "iat claim is not an integer");
+        assertMalformed(Crafted.signed(CALLER, HEADER, payloadWith("\"iat\":" + iat, "\"iat\":\"" + iat + "\"")),
+                "iat claim is not an integer");
+        assertMalformed(Crafted.signed(CALLER, HEADER, payloadWith("\"iat\":" + iat, "\"iat\":1e10")),
+                "iat claim is not an integer");
+        assertMalformed(Crafted.signed(CALLER, HEADER, payloadWith("\"iat\":" + iat, "\"iat\":99999999999999999999")),
+                "iat claim is not an integer");
+    }
+
+    @Test
+    void strictParsingRefusesWhatReSideNeverWrites() {
+        String payload = payloadWith("", "");
+        assertMalformed(Crafted.signed(CALLER, "{\"alg\":\"EdDSA\",\"typ\":\"reside-proof\",\"crit\":[\"exp\"]}",
+                payload), "'crit'");
+        assertMalformed(Crafted.signed(CALLER, "{\"alg\":\"EdDSA\",\"typ\":\"reside-proof\",\"kid\":\"k\"}", payload),
+                "may only have 'alg' and 'typ', not 'kid'");
+        assertMalformed(Crafted.signed(CALLER, "{\"alg\":\"none\",\"typ\":\"reside-proof\"}", payload),
+                "must be signed with EdDSA");
+        assertMalformed(Crafted.signed(CALLER, "{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}", payload),
+                "typ must be 'reside-proof'");
+        assertMalformed(Crafted.signed(CALLER, "{\"alg\":\"EdDSA\"}", payload), "typ must be 'reside-proof'");
+        assertMalformed(Crafted.signed(CALLER, "{\"alg\":\"EdDSA\",\"alg\":\"EdDSA\",\"typ\":\"reside-proof\"}",
+                payload), "without duplicate keys");
+        assertMalformed(Crafted.signed(CALLER, HEADER, payload.replace("{\"iss\"", "{\"aud\":\"x\",\"iss\"")),
+                "without duplicate keys");
+        assertMalformed(Crafted.signed(CALLER, HEADER, payload + " {}"), "without duplicate keys");
+        assertMalformed(Crafted.signedParts(CALLER, Crafted.padded(HEADER + " "), Crafted.part(payload)),
+                "not canonical base64url");
+        assertMalformed(Crafted.signedParts(CALLER, Crafted.part(HEADER), Crafted.part(payload) + "="),
+                "not canonical base64url");
+        assertMalformed(Crafted.signedParts(CALLER, Crafted.part(HEADER), Crafted.part(payload).replace('-', '+')
+                .replace('_', '/') + "+"), "not canonical base64url");
+        // base64url whose unused trailing bits are not zero decodes to the same bytes: a second encoding, refused
+        String jws = jws(CALLER, CALLEE.accountId(), REQUEST, NOW);
+        String signature = jws.substring(jws.lastIndexOf('.') + 1);
+        char last = signature.charAt(signature.length() - 1);
+        String twin = signature.substring(0, signature.length() - 1) + (char) (last + 1);
+        assertThat(Encoding.fromBase64url(twin)).isEqualTo(Encoding.fromBase64url(signature));
+        assertMalformed(jws.substring(0, jws.lastIndexOf('.') + 1) + twin, "signature is not canonical base64url");
+    }
+
+    @Test
+    void claimsHaveTheirExactSize() {
+        String jti = Encoding.base64url(new byte[16]);
+        String payload = payloadWith("", "");
+        String realJti = payload.replaceAll(".*\"jti\":\"([^\"]+)\".*", "$1");
+        // the 10 KB jti that once exhausted a replica's memory: refused before anything is parsed
+        assertReason(Crafted.signed(CALLER, HEADER, payload.replace(realJti, "A".repeat(10_000))), REQUEST,
+                PROOF_TOO_LARGE);
+        assertMalformed(Crafted.signed(CALLER, HEADER, payload.replace(realJti, "A".repeat(1000))), "jti claim");
+        assertMalformed(Crafted.signed(CALLER, HEADER, payload.replace(realJti, realJti + "AA")), "jti claim");
+        assertMalformed(Crafted.signed(CALLER, HEADER, payload.replace(realJti, jti.substring(1))), "jti claim");
+        assertMalformed(Crafted.signed(CALLER, HEADER, payload.replace("\"htm\":\"POST\"", "\"htm\":7")), "htm claim");
+        assertMalformed(Crafted.signed(CALLER, HEADER, payload.replace("\"iss\":\"" + CALLER.accountId() + "\"",
+                "\"iss\":\"" + "a".repeat(37) + "\"")), "iss claim");
+        assertMalformed(Crafted.signed(CALLER, HEADER, payload.replace("/rpc/greeter.v1/enter?x=1", "/" + "a"
+                .repeat(RequestProofs.MAX_TARGET_LENGTH))), "htu claim");
     }
 
     @Test
     void theReplayCacheRefusesASecondUse() throws Exception {
-        ReplayCache cache = new ReplayCache(10);
+        ReplayCache cache = new ReplayCache(new ReplayCache.Limits(10, 10));
         RequestProofs.Verified v = verify(jws(CALLER, CALLEE.accountId(), REQUEST, NOW), REQUEST);
-        cache.record(v.jti(), v.expiresAt(), NOW.getEpochSecond());
-        assertThatThrownBy(() -> cache.record(v.jti(), v.expiresAt(), NOW.getEpochSecond()))
+        long now = NOW.getEpochSecond();
+        cache.record(v.caller(), v.jti(), v.expiresAt(), now);
+        assertThatThrownBy(() -> cache.record(v.caller(), v.jti(), v.expiresAt(), now))
                 .isInstanceOfSatisfying(AuthenticationFailure.class, e -> assertThat(e.reason()).isEqualTo(PROOF_REPLAYED));
-        // after its expiry the entry is forgotten (the proof itself is expired by then)
-        cache.record("other", NOW.getEpochSecond() - 1, NOW.getEpochSecond());
-        for (int i = 0; i < 2000; i++) {
-            cache.record("x" + i, NOW.getEpochSecond() - 1, NOW.getEpochSecond() + 10);
+        // once its expiry has passed the entry is forgotten (the proof itself is expired by then)
+        cache.record(v.caller(), v.jti(), v.expiresAt(), v.expiresAt() + 1);
+        assertThat(cache.size()).isZero();
+        // an id must be exactly 16 bytes of canonical base64url
+        assertThatThrownBy(() -> cache.record("a", "A".repeat(10_000), now + 10, now))
+                .isInstanceOfSatisfying(AuthenticationFailure.class, e -> assertThat(e.reason()).isEqualTo(PROOF_MALFORMED));
+        assertThatThrownBy(() -> cache.record("a", jti(1), now + ReplayCache.HORIZON, now))
+                .isInstanceOfSatisfying(AuthenticationFailure.class, e -> assertThat(e.reason()).isEqualTo(PROOF_MALFORMED));
+    }
+
+    @Test
+    void oneAccountFillingItsShareOfTheReplayCacheIsRefusedAlone() throws Exception {
+        ReplayCache cache = new ReplayCache(new ReplayCache.Limits(1000, 100));
+        long now = NOW.getEpochSecond();
+        for (int i = 0; i < 100; i++) {
+            cache.record("hostile", jti(i), now + 90, now);
         }
-        assertThat(cache.size()).isLessThanOrEqualTo(10);
+        assertThatThrownBy(() -> cache.record("hostile", jti(100), now + 90, now))
+                .isInstanceOfSatisfying(AuthenticationFailure.class, e -> {
+                    assertThat(e.reason()).isEqualTo(REPLAY_CACHE_FULL);
+                    assertThat(e.getMessage()).contains("account hostile has 100 signed proofs in flight");
+                });
+        cache.record("friendly", jti(1_000_000), now + 90, now); // someone else is not affected
+        assertThat(cache.sizeOf("hostile")).isEqualTo(100);
+        // when the hostile proofs expire, the share is free again, in one sweep of whole buckets
+        cache.record("hostile", jti(100), now + 200, now + 91);
+        assertThat(cache.sizeOf("hostile")).isEqualTo(1);
+        assertThat(cache.size()).isEqualTo(1);
+    }
+
+    @Test
+    void aFullCacheRefusesNewProofsRatherThanForgetValidOnes() throws Exception {
+        ReplayCache cache = new ReplayCache(new ReplayCache.Limits(50, 10));
+        long now = NOW.getEpochSecond();
+        for (int a = 0; a < 5; a++) {
+            for (int i = 0; i < 10; i++) {
+                cache.record("account-" + a, jti(a * 100 + i), now + 60, now);
+            }
+        }
+        assertThatThrownBy(() -> cache.record("account-9", jti(999), now + 60, now))
+                .isInstanceOfSatisfying(AuthenticationFailure.class, e -> assertThat(e.reason()).isEqualTo(REPLAY_CACHE_FULL));
+        // every id still valid is still refused as a replay
+        assertThatThrownBy(() -> cache.record("account-0", jti(3), now + 60, now + 30))
+                .isInstanceOfSatisfying(AuthenticationFailure.class, e -> assertThat(e.reason()).isEqualTo(PROOF_REPLAYED));
+    }
+
+    static String jti(long n) {
+        byte[] b = new byte[16];
+        for (int i = 0; i < 8; i++) {
+            b[15 - i] = (byte) (n >>> (8 * i));
+        }
+        return Encoding.base64url(b);
+    }
+
+    private static void assertMalformed(String jws, String message) {
+        assertThatThrownBy(() -> verify(jws, REQUEST)).isInstanceOfSatisfying(AuthenticationFailure.class, e -> {
+            assertThat(e.reason()).as(e.getMessage()).isEqualTo(PROOF_MALFORMED);
+            assertThat(e.getMessage()).contains(message);
+        });
     }
 
     private static void assertReason(String jws, RequestProofs.Request request, AuthenticationFailure.Reason reason) {
         assertThatThrownBy(() -> verify(jws, request)).isInstanceOfSatisfying(AuthenticationFailure.class, e -> {
             assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);
-            assertThat(e.getMessage()).doesNotContain(jws.substring(jws.lastIndexOf('.') + 1));
+            String signature = jws.substring(jws.lastIndexOf('.') + 1);
+            if (signature.length() > 16) {
+                assertThat(e.getMessage()).doesNotContain(signature);
+            }
         });
     }
 }

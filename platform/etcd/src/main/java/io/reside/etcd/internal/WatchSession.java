@@ -66,6 +66,7 @@ final class WatchSession implements Subscription {
 
     private volatile boolean closed;
     private volatile long delivered;
+    private volatile long confirmedNanos;
 
     WatchSession(EtcdStore store, Connection connection, Keyspace keys, StoreConfig config,
             ScheduledExecutorService scheduler, String keyOrPrefix, WatchOptions options, WatchListener listener) {
@@ -104,6 +105,11 @@ final class WatchSession implements Subscription {
     @Override
     public long revision() {
         return delivered;
+    }
+
+    @Override
+    public long confirmedAtNanos() {
+        return confirmedNanos;
     }
 
     @Override
@@ -175,6 +181,9 @@ final class WatchSession implements Subscription {
             return;
         }
         lastMessageNanos = System.nanoTime();
+        if (created || response.getCreated()) {
+            confirmedNanos = lastMessageNanos;
+        }
         if (response.getCompactRevision() != 0) {
             LOG.infof("watch on %s: revision %d was compacted (compaction at %d); reloading the current state",
                     description, next, response.getCompactRevision());
@@ -285,6 +294,7 @@ final class WatchSession implements Subscription {
         }
         next = snapshot.revision() + 1;
         delivered = snapshot.revision();
+        confirmedNanos = System.nanoTime();
         subscribe();
     }
 

@@ -85,6 +85,9 @@ class TwoReplicasIT {
                 AccountRegistry.register(tx, key.publicKey(), AccountRegistry.Kind.REPLICA, "it");
             }
             AccountRegistry.designateUserManager(tx, USER_MANAGER.accountId());
+            // the user a delegation acts for: a managed user, as the User Manager creates them
+            tx.create(AccountRegistry.ACCOUNT, AccountRegistry.key(USER), new AccountRegistry.Account(USER, null,
+                    AccountRegistry.Kind.MANAGED_USER, "user", Instant.now()));
             RcbAdmin.registerContract(tx, echo);
             RcbAdmin.createRcb(tx, new Rcb("r-provider", "provider", PROVIDER.accountId(), "sha256:it",
                     List.of(echo.identity()), Map.of(), Map.of()));
@@ -95,8 +98,10 @@ class TwoReplicasIT {
             return null;
         });
         Path keys = Files.createTempDirectory("reside-it-keys");
+        Map<String, String> providerEnv = env("r-provider", PROVIDER, keys);
+        providerEnv.put("RESIDE_PERMISSIONS_MAX_STALENESS", "5s"); // so that a partition is seen quickly
         provider = ReplicaProcess.start("provider", Path.of(System.getProperty("reside.it.provider")), providerPort,
-                env("r-provider", PROVIDER, keys), Map.of());
+                providerEnv, Map.of());
         consumer = ReplicaProcess.start("consumer", Path.of(System.getProperty("reside.it.consumer")), consumerPort,
                 env("r-consumer", CONSUMER, keys), Map.of());
         provider.awaitReady(Duration.ofSeconds(60));
@@ -228,8 +233,37 @@ class TwoReplicasIT {
         assertThat(relayed.path("actor").asText()).isEqualTo(CONSUMER.accountId());
     }
 
+    /**
+     * A man in the middle lets a command through, then lies to the consumer about it (a forged "replayed" or
+     * "unknown session" refusal, a forged success, or no answer at all). The provider runs it exactly once each time,
+     * and the consumer learns that the outcome is unknown instead of sending it again.
+     */
     @Test
     @Order(4)
+    void aCommandThatMayHaveRunIsNeverSentAgain() throws Exception {
+        try (InterceptingProxy proxy = InterceptingProxy.start(provider.baseUrl())) {
+            pointConsumerAt(proxy.baseUrl());
+            await().atMost(Duration.ofSeconds(15)).until(() -> drive("through the proxy").path("ok").asBoolean()
+                    && proxy.forwardedCommands() > 0);
+            for (InterceptingProxy.Lie lie : InterceptingProxy.Lie.values()) {
+                double before = echoesRun();
+                proxy.lieNext(lie);
+                JsonNode outcome = drive("once " + lie);
+                System.out.printf("man in the middle, %s: the consumer saw %s: %s%n", lie, outcome.path("code").asText(),
+                        outcome.path("message").asText());
+                assertThat(outcome.path("code").asText()).as(lie + ": " + outcome).isEqualTo("outcome-unknown");
+                assertThat(echoesRun() - before).as(lie + ": times the provider ran the call").isEqualTo(1);
+                // nothing is left broken: calls go through again (once the circuit the lies may have opened closes)
+                await().atMost(Duration.ofSeconds(15)).until(() -> drive("after " + lie).path("ok").asBoolean());
+            }
+        } finally {
+            pointConsumerAt(provider.baseUrl());
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> drive("direct again").path("ok").asBoolean());
+    }
+
+    @Test
+    @Order(5)
     void aDeadProviderIsAFastTypedUnavailableErrorUntilItReturns() {
         assertThat(drive("before").path("ok").asBoolean()).isTrue();
         provider.kill();
@@ -251,21 +285,30 @@ class TwoReplicasIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void bothReplicasGoNotReadyWhileEtcdIsDownAndRecoverByThemselves() {
         long providerPid = provider.pid();
         long consumerPid = consumer.pid();
+        assertThat(drive("before the partition").path("ok").asBoolean()).isTrue();
         etcd.stop();
         await().atMost(Duration.ofSeconds(30)).until(() -> provider.readiness() == 503 && consumer.readiness() == 503);
+        // the provider's checks fail closed once its view of the grants is older than max-staleness (5 s here)
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> drive("during the partition").path("message").asText().contains("has not heard from etcd"));
+        JsonNode refused = drive("during the partition");
+        System.out.printf("etcd partition: the provider answers %s: %s%n", refused.path("code").asText(),
+                refused.path("message").asText());
         etcd.restart();
         await().atMost(Duration.ofSeconds(30)).until(() -> provider.readiness() == 200 && consumer.readiness() == 200);
         assertThat(provider.pid()).isEqualTo(providerPid);
         assertThat(consumer.pid()).isEqualTo(consumerPid);
-        await().atMost(Duration.ofSeconds(30)).until(() -> drive("after etcd").path("ok").asBoolean());
+        // calls go through again, and the consumer's circuit breaker (a window of 4 calls here) is past the refusals
+        await().atMost(Duration.ofSeconds(30)).until(() -> java.util.stream.IntStream.range(0, 4)
+                .allMatch(i -> drive("after etcd").path("ok").asBoolean()));
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void sigtermDrainsCallsInFlightAndReleasesTheReconcilerLock() throws Exception {
         CompletableFuture<JsonNode> slow = CompletableFuture.supplyAsync(() -> call(consumer.baseUrl()
                 + "/drive/slow?millis=2000"));
@@ -285,6 +328,25 @@ class TwoReplicasIT {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** Rewrites the consumer's RCB so that its requirement 'echo' is reached at {@code baseUrl}, as Alpha could. */
+    static void pointConsumerAt(String baseUrl) {
+        store.run(tx -> {
+            Rcb rcb = tx.get(Rcb.TYPE, Rcb.key("r-consumer"));
+            tx.put(Rcb.TYPE, Rcb.key("r-consumer"), rcb.withRequirements(Map.of("echo", List.of(new Rcb.Implementor(
+                    "r-provider", "provider", PROVIDER.accountId(), Map.of("local", baseUrl))))));
+            return null;
+        });
+    }
+
+    /** How many times the provider's echo ran to completion (its Micrometer timer). */
+    static double echoesRun() throws Exception {
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(provider.baseUrl() + "/q/metrics"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^reside_rpc_server_calls_seconds_count\\{"
+                + "contract=\"echo\\.v1\",method=\"echo\",outcome=\"ok\"[^}]*} ([0-9.E]+)$").matcher(metrics.body());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
 
     static JsonNode drive(String text) {
         return call(consumer.baseUrl() + "/drive/echo?text=" + URLEncoder.encode(text, StandardCharsets.UTF_8));

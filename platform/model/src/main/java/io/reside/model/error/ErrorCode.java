@@ -16,6 +16,11 @@ public enum ErrorCode {
     CONFLICT(409, "Conflict"),
     /** The request is valid but the current state does not allow it. */
     NOT_ALLOWED_IN_STATE(422, "Not allowed in this state"),
+    /**
+     * A call to another replica may or may not have run: it timed out, its connection broke after it was sent, or
+     * the answer was not authenticated by the callee. Check the outcome before repeating it.
+     */
+    OUTCOME_UNKNOWN(502, "Outcome unknown"),
     /** A dependency (etcd, another replica) is unavailable; retry later. */
     UNAVAILABLE(503, "Unavailable"),
     INTERNAL(500, "Internal error");

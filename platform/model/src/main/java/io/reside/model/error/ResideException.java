@@ -39,6 +39,7 @@ public class ResideException extends RuntimeException {
             case NOT_FOUND -> new NotFoundException(problem);
             case CONFLICT -> new ConflictException(problem);
             case NOT_ALLOWED_IN_STATE -> new NotAllowedInStateException(problem);
+            case OUTCOME_UNKNOWN -> new OutcomeUnknownException(problem);
             case UNAVAILABLE -> new UnavailableException(problem);
             case INTERNAL -> new ResideException(problem);
         };
@@ -120,6 +121,23 @@ public class ResideException extends RuntimeException {
 
         public NotAllowedInStateException(String detail) {
             super(ErrorCode.NOT_ALLOWED_IN_STATE, detail);
+        }
+    }
+
+    /**
+     * 502: a non-idempotent call to another replica may or may not have run (as etcd's
+     * {@code CommitOutcomeUnknownException} for a commit). Nothing resent it: find out whether it took effect before
+     * calling again, or make the call idempotent.
+     */
+    public static class OutcomeUnknownException extends ResideException {
+        private static final long serialVersionUID = 1L;
+
+        public OutcomeUnknownException(Problem problem) {
+            super(problem);
+        }
+
+        public OutcomeUnknownException(String detail) {
+            super(ErrorCode.OUTCOME_UNKNOWN, detail);
         }
     }
 

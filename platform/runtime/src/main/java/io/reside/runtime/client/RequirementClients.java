@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -38,6 +39,7 @@ import io.reside.security.AuthenticationFailure;
 import io.reside.security.Delegations;
 import io.reside.security.PublicKey;
 import io.reside.security.RequestProofs;
+import io.reside.security.ResponseProofs;
 import io.reside.security.Sessions;
 import io.smallrye.faulttolerance.api.Guard;
 import io.vertx.core.Context;
@@ -167,8 +169,11 @@ public class RequirementClients {
                     + " (circuit open); retry later");
         } catch (org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException e) {
             outcome = "timeout";
-            throw new ResideException.UnavailableException("requirement '" + key + "': no answer within "
-                    + config.requirements().get(key).callTimeout());
+            String what = "requirement '" + key + "': no answer to " + cm.name + " within "
+                    + config.requirements().get(key).callTimeout();
+            throw cm.idempotent ? new ResideException.UnavailableException(what)
+                    : new ResideException.OutcomeUnknownException(what + "; it may or may not have run, check before "
+                            + "calling again");
         } catch (ResideException e) {
             outcome = e.code().code();
             throw e;
@@ -177,7 +182,11 @@ public class RequirementClients {
         }
     }
 
-    /** One attempt: sign, send, read; a session the callee forgot is renewed once. */
+    /**
+     * One attempt: sign, send, check that the callee authenticated the answer, read it. The call is sent again, once,
+     * only when the callee proved it did not run it ({@link #afterRefusal}); after any ambiguous failure a GET is
+     * retried by its guard, and a POST ends in {@link ResideException.OutcomeUnknownException}.
+     */
     private Object attempt(String key, String replicaId, String delegation, ContractMethod cm, Object[] args)
             throws Exception {
         Target target = target(key, replicaId);
@@ -185,19 +194,110 @@ public class RequirementClients {
         byte[] body = cm.body(args, json);
         for (int tries = 0;; tries++) {
             Sessions.ClientSession session = session(target);
-            String authorization = session.authorization(cm.http, requestTarget, body, delegation);
-            Transport.Answer answer = send(target, cm.http, requestTarget, cm.hasBody() ? body : null, authorization,
-                    delegation);
+            Sessions.ClientSession.Proof proof = session.proof(cm.http, requestTarget, body, delegation, Instant.now());
+            long sent = System.nanoTime();
+            Transport.Answer answer = exchange(target, cm, requestTarget, cm.hasBody() ? body : null,
+                    proof.authorization(), delegation);
+            Optional<Authenticated> authenticated = authenticated(target, session, proof, answer);
+            if (authenticated.isEmpty()) {
+                String what = "the answer of implementor " + target.replicaId() + " at " + target.baseUrl() + " to "
+                        + cm.name + " (HTTP " + answer.status() + ") is not authenticated by it (missing or wrong "
+                        + ResponseProofs.HEADER_NAME + "): someone on the way may have made it up";
+                LOG.warnf("requirement '%s': %s", key, what);
+                throw cm.idempotent ? new ResideException.UnavailableException("requirement '" + key + "': " + what)
+                        : outcomeUnknown(target, cm, what);
+            }
             if (answer.status() < 300) {
                 return cm.read(answer.contentType(), answer.body(), json);
             }
             ResideException error = error(target, answer);
-            if (tries == 0 && error instanceof ResideException.UnauthenticatedException u
-                    && u.reason() != null && u.reason().startsWith("session-")) {
+            String reason = error instanceof ResideException.UnauthenticatedException u ? u.reason() : null;
+            Next next = afterRefusal(reason, authenticated.get().signed(), session, sent, cm.idempotent);
+            if (next == Next.NEW_SESSION_AND_SEND_AGAIN) {
                 dropSession(target, session);
-                continue; // the callee restarted or the proof fell behind its window: open a new session, once
+            }
+            if (tries == 0 && next != Next.FAIL && next != Next.OUTCOME_UNKNOWN) {
+                continue;
+            }
+            if (next == Next.OUTCOME_UNKNOWN) {
+                throw outcomeUnknown(target, cm, "the callee refused it as " + reason + ", which does not show that no "
+                        + "copy of it ran: " + error.getMessage());
             }
             throw error;
+        }
+    }
+
+    /**
+     * How the callee authenticated an answer ({@link ResponseProofs}): with the session's MAC ({@code signed}
+     * empty) or with its account's signature, naming the process that answered. Empty when it did not.
+     */
+    private record Authenticated(ResponseProofs.Signed signed) {
+    }
+
+    private Optional<Authenticated> authenticated(Target target, Sessions.ClientSession session,
+            Sessions.ClientSession.Proof proof, Transport.Answer answer) {
+        if (session.verifyResponse(proof.seq(), answer.status(), answer.body(), answer.responseProof())) {
+            return Optional.of(new Authenticated(null));
+        }
+        return registry.publicKey(target.accountId()).flatMap(key -> ResponseProofs.verifySigned(
+                answer.responseProof(), proof.credential(), answer.status(), answer.body(), key))
+                .map(Authenticated::new);
+    }
+
+    private enum Next {
+        FAIL,
+        SEND_AGAIN,
+        NEW_SESSION_AND_SEND_AGAIN,
+        OUTCOME_UNKNOWN
+    }
+
+    /**
+     * What an authenticated refusal means for the call (ADR 0005). {@code session-expired}: it did not run, and the
+     * session is over. {@code session-unknown}, signed: it did not run in the process that answers; it did not run at
+     * all if that process is another than the one holding the session and was already up when the call was sent (its
+     * uptime exceeds the time since), for the one holding it was gone before the call existed. After refusals that
+     * leave open whether an earlier copy ran, only a read may go again.
+     */
+    private static Next afterRefusal(String reason, ResponseProofs.Signed signed, Sessions.ClientSession session,
+            long sentNanos, boolean idempotent) {
+        if (AuthenticationFailure.Reason.SESSION_EXPIRED.code().equals(reason)) {
+            return Next.NEW_SESSION_AND_SEND_AGAIN;
+        }
+        if (AuthenticationFailure.Reason.SESSION_UNKNOWN.code().equals(reason)) {
+            long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentNanos) + 1;
+            boolean notRun = signed != null && !signed.incarnation().equals(session.incarnation())
+                    && signed.uptimeMillis() > elapsedMillis;
+            return idempotent || notRun ? Next.NEW_SESSION_AND_SEND_AGAIN : Next.OUTCOME_UNKNOWN;
+        }
+        if (reason != null && MAY_HAVE_RUN.contains(reason)) {
+            return idempotent ? Next.SEND_AGAIN : Next.OUTCOME_UNKNOWN;
+        }
+        return Next.FAIL;
+    }
+
+    /** Refusals after which an earlier copy of the same call may have run. */
+    private static final java.util.Set<String> MAY_HAVE_RUN = java.util.Set.of(
+            AuthenticationFailure.Reason.SESSION_REPLAYED.code(), AuthenticationFailure.Reason.SESSION_OUT_OF_WINDOW.code(),
+            AuthenticationFailure.Reason.SESSION_MAC_INVALID.code(), AuthenticationFailure.Reason.PROOF_EXPIRED.code(),
+            AuthenticationFailure.Reason.PROOF_NOT_YET_VALID.code());
+
+    private static ResideException.OutcomeUnknownException outcomeUnknown(Target target, ContractMethod cm,
+            String why) {
+        return new ResideException.OutcomeUnknownException("requirement '" + target.key() + "': " + cm.name + " on "
+                + target.replicaId() + " may or may not have run (" + why + "); it was not sent again: check its "
+                + "effect before calling again");
+    }
+
+    /** Sends a call; a failure after it may have been written is, for a command, an unknown outcome. */
+    private Transport.Answer exchange(Target target, ContractMethod cm, String requestTarget, byte[] body,
+            String authorization, String delegation) throws Exception {
+        try {
+            return send(target, cm.http, requestTarget, body, authorization, delegation);
+        } catch (Ambiguous e) {
+            if (cm.idempotent) {
+                throw new ResideException.UnavailableException(e.getMessage());
+            }
+            throw outcomeUnknown(target, cm, e.getMessage());
         }
     }
 
@@ -268,7 +368,18 @@ public class RequirementClients {
         byte[] body = json.writeValueAsBytes(handshake.request());
         String authorization = RequestProofs.sign(self.key(), target.accountId(),
                 new RequestProofs.Request("POST", Sessions.HANDSHAKE_PATH, body, null), Instant.now());
-        Transport.Answer answer = send(target, "POST", Sessions.HANDSHAKE_PATH, body, authorization, null);
+        Transport.Answer answer;
+        try {
+            answer = send(target, "POST", Sessions.HANDSHAKE_PATH, body, authorization, null);
+        } catch (Ambiguous e) {
+            throw new ResideException.UnavailableException(e.getMessage()); // a handshake changes nothing: no call was sent
+        }
+        if (ResponseProofs.verifySigned(answer.responseProof(), authorization.substring(RequestProofs.SCHEME.length()
+                + 1), answer.status(), answer.body(), serverKey).isEmpty()) {
+            throw new ResideException.UnavailableException("requirement '" + target.key() + "': the answer of "
+                    + target.baseUrl() + " to the session handshake (HTTP " + answer.status() + ") is not signed by "
+                    + "implementor " + target.replicaId() + " (is " + target.baseUrl() + " really it?)");
+        }
         if (answer.status() >= 300) {
             throw error(target, answer);
         }
@@ -281,6 +392,19 @@ public class RequirementClients {
         }
     }
 
+    /** The request may have reached the callee, but no answer came. */
+    private static final class Ambiguous extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Ambiguous(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * @throws ResideException.UnavailableException when the request was not sent (no connection)
+     * @throws Ambiguous when it may have been received but no answer came
+     */
     private Transport.Answer send(Target target, String method, String requestTarget, byte[] body, String authorization,
             String delegation) throws Exception {
         ResideConfig.Requirement settings = config.requirements().get(target.key());
@@ -296,13 +420,18 @@ public class RequirementClients {
             options.putHeader("Content-Type", "application/json");
         }
         CompletableFuture<Transport.Answer> answer = transport.send(target.baseUrl(), settings.connectTimeout(), options, body);
+        String where = "requirement '" + target.key() + "': implementor " + target.replicaId() + " at "
+                + target.baseUrl();
         try {
             return answer.get(settings.callTimeout().toMillis() + 500, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            String why = cause.getMessage() != null ? cause.getMessage() : "no answer within " + settings.callTimeout();
-            throw new ResideException.UnavailableException("requirement '" + target.key() + "': implementor "
-                    + target.replicaId() + " at " + target.baseUrl() + " is unreachable: " + why);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Transport.NotSent notSent) {
+                throw new ResideException.UnavailableException(where + " is unreachable: " + notSent.getMessage());
+            }
+            String why = e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getCause().toString();
+            throw new Ambiguous(where + ": the connection failed after the request was sent: " + why);
+        } catch (TimeoutException e) {
+            throw new Ambiguous(where + ": no answer within " + settings.callTimeout());
         }
     }
 
@@ -346,6 +475,7 @@ public class RequirementClients {
 
     private static boolean isUnavailability(Throwable t) {
         return t instanceof ResideException.UnavailableException
+                || t instanceof ResideException.OutcomeUnknownException
                 || t instanceof org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
     }
 

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import io.reside.security.ResponseProofs;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,8 +27,21 @@ import io.vertx.core.http.RequestOptions;
  */
 final class Transport {
 
-    /** What came back: status, content type and the whole body. */
-    record Answer(int status, String contentType, byte[] body) {
+    /**
+     * What came back: status, content type, the whole body, and the server's authentication of it.
+     *
+     * @param responseProof the {@code Reside-Response} header, or null
+     */
+    record Answer(int status, String contentType, byte[] body, String responseProof) {
+    }
+
+    /** A request that failed before any of it was written: no connection could be had. Safe to send again. */
+    static final class NotSent extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        NotSent(Throwable cause) {
+            super(cause.getMessage() != null ? cause.getMessage() : cause.toString(), cause, false, false);
+        }
     }
 
     private final Vertx vertx;
@@ -37,14 +51,20 @@ final class Transport {
         this.vertx = vertx;
     }
 
-    /** Sends one request to {@code baseUrl}; the future fails on connection errors and on the request's timeout. */
+    /**
+     * Sends one request to {@code baseUrl}. The future fails with {@link NotSent} when no connection could be had,
+     * and with the cause itself when the request failed after it may have been written (a reset connection, the
+     * request's timeout): then the server may have received it.
+     */
     CompletableFuture<Answer> send(String baseUrl, Duration connectTimeout, RequestOptions request, byte[] body) {
         Endpoint endpoint = endpoints.computeIfAbsent(baseUrl, url -> Endpoint.deploy(vertx, connectTimeout));
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         endpoint.onContext(() -> endpoint.client.request(request)
+                .recover(e -> Future.failedFuture(new NotSent(e)))
                 .compose(r -> body == null ? r.send() : r.send(Buffer.buffer(body)))
                 .compose(response -> response.body().map(b -> new Answer(response.statusCode(),
-                        response.getHeader("Content-Type"), b.getBytes())))
+                        response.getHeader("Content-Type"), b.getBytes(),
+                        response.getHeader(ResponseProofs.HEADER_NAME))))
                 .onComplete(result -> {
                     if (result.succeeded()) {
                         answer.complete(result.result());

@@ -9,6 +9,7 @@ import jakarta.ws.rs.ext.Provider;
 import jakarta.ws.rs.ext.ReaderInterceptor;
 import jakarta.ws.rs.ext.ReaderInterceptorContext;
 
+import io.quarkus.security.identity.SecurityIdentity;
 import io.reside.model.error.ErrorCode;
 import io.reside.model.error.Problem;
 import io.reside.model.error.ResideException;
@@ -17,13 +18,17 @@ import io.reside.security.Encoding;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Checks the body of an authenticated call against the hash its proof covers, before anything deserialises it.
+ * Checks the body of an authenticated call against the hash its proof covers, before anything deserialises it, and
+ * refuses the body of an unauthenticated call to {@code /rpc} or {@code /reside} before it is parsed (a caller who
+ * cannot authenticate gets 401, not a parser's opinion of its JSON).
  * <p>
  * Authentication ({@link ResideAuthenticationMechanism}) runs before the body has arrived, so it verifies the proof
- * against the method, target and delegation and leaves the claimed body hash in the routing context. Reading the body
- * here, where Quarkus REST reads it anyway, keeps the request on Quarkus REST's own body handling; buffering it ahead
- * of authentication instead broke packaged Quarkus REST applications (ADR 0004). A body that does not match is refused
- * with 401 {@code body-mismatch} and nothing reads it.
+ * against the method, target and delegation and leaves the claimed body hash in the routing context, for every
+ * request, whatever its headers say about a body. Reading the body here, where Quarkus REST reads every entity
+ * anyway, keeps the request on Quarkus REST's own body handling; buffering it ahead of authentication instead broke
+ * packaged Quarkus REST applications (ADR 0004). A body that does not match is refused with 401 {@code body-mismatch}
+ * and nothing reads it. Bodies read another way (a form, the raw request) are not checked here: contract methods
+ * take their body as a JSON entity, which the manifest processor enforces at build time.
  */
 @Provider
 public class BodyProofInterceptor implements ReaderInterceptor {
@@ -31,10 +36,20 @@ public class BodyProofInterceptor implements ReaderInterceptor {
     @Inject
     RoutingContext routing;
 
+    @Inject
+    SecurityIdentity identity;
+
     @Override
     public Object aroundReadFrom(ReaderInterceptorContext context) throws IOException {
         String claimed = routing.get(ResideAuthenticationMechanism.BODY_HASH);
         if (claimed == null) {
+            if (identity.isAnonymous() && isRpc(routing.normalizedPath())) {
+                AuthenticationFailure failure = routing.get(ResideAuthenticationMechanism.FAILURE);
+                String reason = failure == null ? AuthenticationFailure.Reason.PROOF_MISSING.code()
+                        : failure.reason().code();
+                throw new ResideException.UnauthenticatedException(Problem.of(ErrorCode.UNAUTHENTICATED,
+                        failure == null ? "authentication required" : failure.getMessage()).withReason(reason));
+            }
             return context.proceed();
         }
         byte[] body;
@@ -48,5 +63,9 @@ public class BodyProofInterceptor implements ReaderInterceptor {
         }
         context.setInputStream(new ByteArrayInputStream(body));
         return context.proceed();
+    }
+
+    static boolean isRpc(String path) {
+        return path.startsWith("/rpc/") || path.startsWith("/reside/");
     }
 }

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.reside.etcd.AlreadyExistsException;
+import io.reside.etcd.CommitOutcomeUnknownException;
 import io.reside.etcd.EtcdUnavailableException;
 import io.reside.etcd.LockTimeoutException;
 import io.reside.etcd.TransactionConflictException;
@@ -112,6 +113,12 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response etcd(EtcdUnavailableException e) {
         return problem(Problem.of(ErrorCode.UNAVAILABLE, "the cluster's store is unavailable; retry later"));
+    }
+
+    @ServerExceptionMapper
+    public Response commitUnknown(CommitOutcomeUnknownException e) {
+        return problem(Problem.of(ErrorCode.OUTCOME_UNKNOWN, "the store did not confirm a change, which may or may "
+                + "not have been made; check before repeating the request"));
     }
 
     @ServerExceptionMapper

@@ -26,7 +26,9 @@ import io.vertx.ext.web.RoutingContext;
  * Authenticates ReSide RPC calls (SPEC 5.4). The principal of the resulting identity is {@code madeBy}: the caller's
  * account, or the user when the call carries a valid delegation (the signer is then the actor, in the attribute
  * {@value #ACTOR}). A call whose proof fails any check is treated as anonymous, and the failed check is remembered:
- * methods that need a caller then answer 401 with that reason ({@link ProblemMappers}).
+ * methods that need a caller then answer 401 with that reason ({@link ProblemMappers}), and a body sent by such a
+ * caller to {@code /rpc} or {@code /reside} is refused before it is parsed ({@link BodyProofInterceptor}). The
+ * answer is authenticated as the proof allows ({@link ResponseProofInterceptor}).
  */
 @ApplicationScoped
 public class ResideAuthenticationMechanism implements HttpAuthenticationMechanism {
@@ -35,11 +37,7 @@ public class ResideAuthenticationMechanism implements HttpAuthenticationMechanis
     public static final String VIA = "reside.via";
     static final String FAILURE = "reside.auth.failure";
     static final String BODY_HASH = "reside.auth.body-hash";
-
-    static boolean hasBody(RoutingContext ctx) {
-        String length = ctx.request().getHeader("Content-Length");
-        return length != null ? !"0".equals(length.trim()) : ctx.request().headers().contains("Transfer-Encoding");
-    }
+    static final String RESPONDER = "reside.auth.responder";
 
     @Inject
     RpcServer server;
@@ -52,19 +50,26 @@ public class ResideAuthenticationMechanism implements HttpAuthenticationMechanis
                     "no proof: sign the request (Authorization: Reside <jws>)"));
             return Uni.createFrom().optional(Optional.empty());
         }
+        String delegation = ctx.request().getHeader(Delegations.HEADER_NAME);
+        if (authorization.length() > AuthenticationFailure.MAX_HEADER_BYTES
+                || (delegation != null && delegation.length() > AuthenticationFailure.MAX_HEADER_BYTES)) {
+            ctx.put(FAILURE, new AuthenticationFailure(AuthenticationFailure.Reason.PROOF_TOO_LARGE,
+                    "the Authorization or Reside-Delegation header is longer than "
+                            + AuthenticationFailure.MAX_HEADER_BYTES + " bytes"));
+            return Uni.createFrom().optional(Optional.empty());
+        }
         try {
-            // Authentication runs before the body arrives. A bodiless request is checked in full here; for a request
-            // with a body, everything but the body is checked here, and BodyProofInterceptor checks the body against
-            // the hash the proof covers before anything reads it.
-            byte[] body = hasBody(ctx) ? null : new byte[0];
+            // Authentication runs when the headers have arrived, before the body: everything but the body is checked
+            // here, and BodyProofInterceptor checks the body against the hash the proof covers wherever it is read,
+            // whether or not the request announced one (Content-Length, Transfer-Encoding).
             RpcServer.Caller caller = server.authenticate(authorization, ctx.request().method().name(),
-                    ctx.request().uri(), body, ctx.request().getHeader(Delegations.HEADER_NAME));
-            if (body == null) {
-                ctx.put(BODY_HASH, caller.bodyHash());
-            }
+                    ctx.request().uri(), delegation);
+            ctx.put(BODY_HASH, caller.bodyHash());
+            ctx.put(RESPONDER, caller.responder());
             return identities.authenticate(HttpSecurityUtils.setRoutingContextAttribute(new Request(caller), ctx));
         } catch (AuthenticationFailure failure) {
             ctx.put(FAILURE, failure);
+            failure.responder().ifPresent(r -> ctx.put(RESPONDER, r));
             return Uni.createFrom().optional(Optional.empty());
         }
     }

@@ -37,6 +37,8 @@ public class SessionResource {
             return server.openSession(identity.getPrincipal().getName(), request);
         } catch (AuthenticationFailure e) {
             throw new ResideException.InvalidInputException(e.getMessage());
+        } catch (Sessions.CapacityExceeded e) {
+            throw new ResideException.UnavailableException(e.getMessage());
         }
     }
 }

@@ -41,14 +41,31 @@ public class ContractEnforcementExtension implements BuildCompatibleExtension {
         for (MethodConfig method : config.methods()) {
             for (ClassInfo contract : contracts) {
                 for (MethodInfo declared : contract.methods()) {
-                    if (declared.name().equals(method.info().name())
-                            && declared.parameters().size() == method.info().parameters().size()
-                            && !declared.isStatic()) {
+                    if (!declared.isStatic() && sameSignature(declared, method.info())) {
                         method.addAnnotation(binding(contract, declared));
                     }
                 }
             }
         }
+    }
+
+    /** Same name and parameter types (contracts have no overloads, but an implementation may add methods). */
+    private static boolean sameSignature(MethodInfo declared, MethodInfo implemented) {
+        if (!declared.name().equals(implemented.name())
+                || declared.parameters().size() != implemented.parameters().size()) {
+            return false;
+        }
+        for (int i = 0; i < declared.parameters().size(); i++) {
+            if (!erasure(declared.parameters().get(i).type()).equals(erasure(implemented.parameters().get(i).type()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String erasure(Type t) {
+        ClassInfo c = declaration(t);
+        return c != null ? c.name() : t.toString();
     }
 
     private static AnnotationInfo binding(ClassInfo contract, MethodInfo method) {

@@ -16,6 +16,7 @@ import io.quarkus.arc.ArcInvocationContext;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.reside.etcd.DocType;
+import io.reside.model.PermissionParams;
 import io.reside.model.error.ResideException;
 import io.reside.runtime.Contracts;
 import io.reside.runtime.PermissionChecks;
@@ -108,6 +109,6 @@ public class EnforcePermissionInterceptor {
             }
             parts.add(value);
         }
-        return String.join(".", parts);
+        return PermissionParams.instanceId(parts);
     }
 }

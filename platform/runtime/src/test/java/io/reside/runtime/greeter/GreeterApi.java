@@ -49,4 +49,9 @@ public interface GreeterApi {
     @RpcMethod(displayInfo = @DisplayInfo(en = @Text(title = "Who is in", description = "Needs room:enter"), ru = @Text(title = "Кто здесь", description = "Нужно room:enter")))
     @Requires(value = "room:enter", instance = "room")
     String whoIsIn(@QueryParam("room") String room);
+
+    @POST
+    @Path("ping")
+    @RpcMethod(displayInfo = @DisplayInfo(en = @Text(title = "Ping", description = "Any caller; answers nothing"), ru = @Text(title = "Пинг", description = "Любой; ничего не отвечает")))
+    void ping();
 }

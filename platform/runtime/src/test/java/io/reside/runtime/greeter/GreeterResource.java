@@ -22,4 +22,9 @@ public class GreeterResource implements GreeterApi {
     public String whoIsIn(String room) {
         return "nobody in " + room;
     }
+
+    @Override
+    public void ping() {
+        // nothing to answer: 204
+    }
 }
