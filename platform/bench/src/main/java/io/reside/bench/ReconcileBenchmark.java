@@ -59,7 +59,8 @@ final class ReconcileBenchmark {
         String cluster = "bench-reconcile-" + ProcessHandle.current().pid();
         StoreConfig config = StoreConfig.builder().endpoints(endpoint).cluster(cluster).build();
         System.out.printf("reconcile benchmark: etcd at %s, %d sequential changes and %d grants at once, %d CPUs, "
-                + "Java %s%n", endpoint, changes, changes, Runtime.getRuntime().availableProcessors(), Runtime.version());
+                + "Java %s%n", endpoint, changes, changes, Runtime.getRuntime().availableProcessors(),
+                Runtime.version());
         try (Store alpha = Store.connect(config);
                 Store replica = Store.connect(config);
                 Store observer = Store.connect(config)) {

@@ -81,7 +81,8 @@ final class RpcBenchmark {
         }
         Vertx vertx = Vertx.vertx();
         try (EtcdServer etcd = EtcdServer.start();
-                Store store = Store.connect(StoreConfig.builder().endpoints(etcd.endpoint()).cluster("bench").build())) {
+                Store store = Store
+                        .connect(StoreConfig.builder().endpoints(etcd.endpoint()).cluster("bench").build())) {
             ContractManifest echo = Manifests.parse(new String(RpcBenchmark.class.getClassLoader()
                     .getResourceAsStream(Manifests.contractResource("echo.v1")).readAllBytes(), StandardCharsets.UTF_8),
                     ContractManifest.class, "echo.v1");
@@ -142,7 +143,8 @@ final class RpcBenchmark {
                 Latencies plainLatency = new Latencies();
                 Latencies secureLatency = new Latencies();
                 Latencies jwsLatency = new Latencies();
-                latency(List.of(plain, secure, jws), rounds * seconds, List.of(plainLatency, secureLatency, jwsLatency));
+                latency(List.of(plain, secure, jws), rounds * seconds,
+                        List.of(plainLatency, secureLatency, jwsLatency));
 
                 // throughput: short phases alternating between the paths; the ratio is the median of adjacent pairs
                 List<Double> ratios = new ArrayList<>();

@@ -186,7 +186,8 @@ public final class DocType<T> {
                 throw new IllegalArgumentException("fromVersion must be at least 1, got " + fromVersion);
             }
             if (migrations.putIfAbsent(fromVersion, step) != null) {
-                throw new IllegalArgumentException("'" + name + "' already has a migration from version " + fromVersion);
+                throw new IllegalArgumentException(
+                        "'" + name + "' already has a migration from version " + fromVersion);
             }
             return this;
         }

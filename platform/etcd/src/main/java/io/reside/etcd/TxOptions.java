@@ -27,7 +27,8 @@ public record TxOptions(int maxAttempts, Duration initialBackoff, Duration maxBa
         requireNonNull(maxBackoff, "maxBackoff");
         if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {
             throw new IllegalArgumentException(
-                    "backoff must satisfy 0 <= initialBackoff <= maxBackoff, got " + initialBackoff + ", " + maxBackoff);
+                    "backoff must satisfy 0 <= initialBackoff <= maxBackoff, got " + initialBackoff + ", "
+                            + maxBackoff);
         }
     }
 

@@ -30,7 +30,8 @@ public final class UniqueIndex {
         requireNonNull(name, "name");
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(
-                    "index name '" + name + "' must be lowercase letters, digits and '-', starting with a letter or digit");
+                    "index name '" + name
+                            + "' must be lowercase letters, digits and '-', starting with a letter or digit");
         }
         return new UniqueIndex(name);
     }

@@ -100,7 +100,8 @@ class ConflictAndTimeoutTest {
 
         // without interference the same transaction commits
         store.run(once, tx -> {
-            tx.put(COUNTER, "sum", new Counter(tx.list(COUNTER, "items/").stream().mapToLong(v -> v.value().value()).sum()));
+            tx.put(COUNTER, "sum",
+                    new Counter(tx.list(COUNTER, "items/").stream().mapToLong(v -> v.value().value()).sum()));
             return null;
         });
         assertThat(store.get(COUNTER, "sum").value()).isEqualTo(new Counter(5));
@@ -112,7 +113,8 @@ class ConflictAndTimeoutTest {
         long start = System.nanoTime();
         assertThatThrownBy(() -> store.find(COUNTER, "x"))
                 .isInstanceOf(EtcdUnavailableException.class)
-                .hasMessage("etcd unavailable: read 'x' got no answer within 2000 ms (etcd at " + etcd.endpoint() + ")");
+                .hasMessage(
+                        "etcd unavailable: read 'x' got no answer within 2000 ms (etcd at " + etcd.endpoint() + ")");
         assertThatThrownBy(() -> store.run(tx -> tx.find(COUNTER, "y")))
                 .isInstanceOf(EtcdUnavailableException.class)
                 .hasMessageStartingWith("etcd unavailable: read 'y' got no answer within 2000 ms");
@@ -208,7 +210,8 @@ class ConflictAndTimeoutTest {
         assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
         Store follower = Store.connect(TestStores.config(etcd, cluster).lockWaitTimeout(Duration.ofSeconds(1)).build());
         try {
-            assertThatThrownBy(() -> follower.withLock("leader", lock -> null)).isInstanceOf(LockTimeoutException.class);
+            assertThatThrownBy(() -> follower.withLock("leader", lock -> null))
+                    .isInstanceOf(LockTimeoutException.class);
             release.countDown();
             assertThat(leader.get(10, TimeUnit.SECONDS)).isEqualTo(3);
             String result = follower.withLock("leader", lock -> lock.isHeld() ? "took over" : "lost");

@@ -26,7 +26,8 @@ class DocTypeTest {
 
     @Test
     void writesTheCurrentVersionFirst() {
-        byte[] bytes = REPLICA.encode("r/1", new ReplicaV3("alpha", false, List.of(), Instant.parse("2026-01-02T03:04:05Z")));
+        byte[] bytes = REPLICA.encode("r/1",
+                new ReplicaV3("alpha", false, List.of(), Instant.parse("2026-01-02T03:04:05Z")));
         assertThat(new String(bytes, StandardCharsets.UTF_8)).isEqualTo(
                 "{\"schemaVersion\":3,\"name\":\"alpha\",\"enabled\":false,\"tags\":[],\"createdAt\":\"2026-01-02T03:04:05Z\"}");
         assertThat(REPLICA.decode("r/1", bytes))
@@ -43,7 +44,8 @@ class DocTypeTest {
 
     @Test
     void ignoresUnknownFields() {
-        assertThat(REPLICA.decode("r/1", json("{\"schemaVersion\":3,\"name\":\"a\",\"enabled\":true,\"later\":1}")).name())
+        assertThat(
+                REPLICA.decode("r/1", json("{\"schemaVersion\":3,\"name\":\"a\",\"enabled\":true,\"later\":1}")).name())
                 .isEqualTo("a");
     }
 

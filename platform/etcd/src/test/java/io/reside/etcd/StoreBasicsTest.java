@@ -62,11 +62,13 @@ class StoreBasicsTest {
         assertThat(kvs).extracting(kv -> kv.getKey().toString(StandardCharsets.UTF_8))
                 .containsExactly("/reside/" + cluster + "/counters/a", "/reside/" + cluster + "/counters/b",
                         "/reside/" + cluster + "/other/c");
-        assertThat(kvs.get(0).getValue().toString(StandardCharsets.UTF_8)).isEqualTo("{\"schemaVersion\":1,\"value\":1}");
+        assertThat(kvs.get(0).getValue().toString(StandardCharsets.UTF_8))
+                .isEqualTo("{\"schemaVersion\":1,\"value\":1}");
 
         assertThat(store.get(COUNTER, "counters/b").value()).isEqualTo(new Counter(2));
         assertThat(store.find(COUNTER, "counters/zzz")).isEmpty();
-        assertThat(store.list(COUNTER, "counters/")).extracting(Versioned::key).containsExactly("counters/a", "counters/b");
+        assertThat(store.list(COUNTER, "counters/")).extracting(Versioned::key).containsExactly("counters/a",
+                "counters/b");
         assertThatThrownBy(() -> store.get(COUNTER, "counters/zzz"))
                 .isInstanceOf(NotFoundException.class).hasMessage("no counter at key 'counters/zzz'");
     }
@@ -140,7 +142,8 @@ class StoreBasicsTest {
             tx.put(COUNTER, "/reside/x", new Counter(1));
             return null;
         })).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("key '/reside/x' must be relative to the cluster root /reside/<cluster>/: remove the leading '/'");
+                .hasMessage(
+                        "key '/reside/x' must be relative to the cluster root /reside/<cluster>/: remove the leading '/'");
         assertThatThrownBy(() -> store.find(COUNTER, "a\u0000b"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("key 'a\\u0000b' contains a control character at index 1");
@@ -182,8 +185,9 @@ class StoreBasicsTest {
             }
             return null;
         })).isInstanceOf(LimitExceededException.class)
-                .hasMessageStartingWith("transaction reads more than 128 keys (etcd --max-txn-ops limits the compares of"
-                        + " one transaction) at key 'reads/128'");
+                .hasMessageStartingWith(
+                        "transaction reads more than 128 keys (etcd --max-txn-ops limits the compares of"
+                                + " one transaction) at key 'reads/128'");
 
         DocType<Blob> blob = DocType.of("blob", Blob.class);
         assertThatThrownBy(() -> store.run(tx -> {

@@ -70,7 +70,8 @@ class UniqueIndexTest {
 
             Store store = stores.get(0);
             assertThat(NAMES.find(store, "alpha")).contains(winner);
-            assertThat(store.list(REPLICA, "replicas/")).extracting(Versioned::key).containsExactly("replicas/" + winner);
+            assertThat(store.list(REPLICA, "replicas/")).extracting(Versioned::key)
+                    .containsExactly("replicas/" + winner);
         } finally {
             pool.shutdownNow();
             stores.forEach(Store::close);

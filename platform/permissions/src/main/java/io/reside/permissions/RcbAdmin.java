@@ -133,7 +133,8 @@ public final class RcbAdmin {
             Optional<Rcb> found = tx.find(Rcb.TYPE, Rcb.key(replicaId));
             if (found.isEmpty()) {
                 if (desired.containsKey(replicaId)) {
-                    throw new IllegalArgumentException("no RCB for replica " + replicaId + ", chosen as an implementor");
+                    throw new IllegalArgumentException(
+                            "no RCB for replica " + replicaId + ", chosen as an implementor");
                 }
                 continue;
             }

@@ -44,10 +44,12 @@ class ChecksTest {
     @Test
     void aMissingRcbStopsStartUpWithAClearMessage(EtcdServer etcd) {
         try (Store store = Store.connect(Fixture.config(etcd, Fixture.newCluster()).build())) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> RcbView.open(store, "r-none", Duration.ofSeconds(10)))
+            org.assertj.core.api.Assertions
+                    .assertThatThrownBy(() -> RcbView.open(store, "r-none", Duration.ofSeconds(10)))
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessage("there is no RCB rcb/r-none: check RESIDE_CONTROL_BLOCK_ID (the replica id Alpha created) "
-                            + "and that RESIDE_CLUSTER names the right cluster");
+                    .hasMessage(
+                            "there is no RCB rcb/r-none: check RESIDE_CONTROL_BLOCK_ID (the replica id Alpha created) "
+                                    + "and that RESIDE_CLUSTER names the right cluster");
         }
     }
 
@@ -78,7 +80,8 @@ class ChecksTest {
 
                 List<Row> table = List.of(
                         new Row("granted and applied", "acc_a", DEMO, "realm:read", "telegram", true),
-                        new Row("granted, not applied yet (hook failing)", "acc_a", DEMO, "realm:read", "pending", false),
+                        new Row("granted, not applied yet (hook failing)", "acc_a", DEMO, "realm:read", "pending",
+                                false),
                         new Row("revoked (undo failing, still applied)", "acc_b", DEMO, "item:read:all", null, false),
                         new Row("other instance", "acc_a", DEMO, "realm:read", "default", false),
                         new Row("no instance given for an instance-scoped grant", "acc_a", DEMO, "realm:read", null,

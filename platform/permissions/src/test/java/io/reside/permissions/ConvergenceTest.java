@@ -35,7 +35,8 @@ class ConvergenceTest {
             Fixture.RecordingHooks hooks = new Fixture.RecordingHooks();
             try (RcbView view = RcbView.open(replica, "r-1", Duration.ofSeconds(10));
                     PermissionReconciler reconciler = new PermissionReconciler(replica, view,
-                            new HookRegistry().register(DEMO, "realm:read", hooks), ReconcilerOptions.DEFAULT).start()) {
+                            new HookRegistry().register(DEMO, "realm:read", hooks), ReconcilerOptions.DEFAULT)
+                            .start()) {
                 List<String> grantees = IntStream.range(0, 200).mapToObj(i -> "acc_" + i).toList();
                 run(pool, grantees, g -> sync(admin, g, GrantSource.MANUAL,
                         GrantSpec.of(DEMO, "realm:read", params("name", "realm-" + g))));

@@ -79,7 +79,8 @@ class ReconcilerTest {
         assertThat(hooks.calls()).containsExactly(
                 "granted acc_a handler:setup{h} {\"name\":\"h\",\"limit\":1}",
                 "updated acc_a handler:setup{h} {\"name\":\"h\",\"limit\":2} from {\"name\":\"h\",\"limit\":1}");
-        await().atMost(Duration.ofSeconds(10)).until(() -> view.grantsOf("acc_a").get(0).state() == GrantStatus.State.CURRENT);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> view.grantsOf("acc_a").get(0).state() == GrantStatus.State.CURRENT);
     }
 
     @Test
@@ -93,12 +94,14 @@ class ReconcilerTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> view.grantsOf("acc_a").get(0).error() != null);
         assertThat(view.grantsOf("acc_a").get(0).state()).isEqualTo(GrantStatus.State.REVOKING);
         hooks.failFor.clear();
-        await().atMost(Duration.ofSeconds(10)).until(() -> view.grantsOf("acc_a").get(0).state() == GrantStatus.State.REVOKED);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> view.grantsOf("acc_a").get(0).state() == GrantStatus.State.REVOKED);
         assertThat(hooks.calls()).filteredOn(c -> c.startsWith("revoked")).hasSizeGreaterThanOrEqualTo(2)
                 .allMatch(c -> c.equals("revoked acc_a item:read:all {}"));
         // the next sync forgets the revoked grant, and the reconciler its applied state
         sync(store, "acc_a", GrantSource.MANUAL);
-        await().atMost(Duration.ofSeconds(10)).until(() -> view.grantsOf("acc_a").isEmpty() && view.current().isEmpty());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> view.grantsOf("acc_a").isEmpty() && view.current().isEmpty());
     }
 
     @Test
@@ -109,7 +112,8 @@ class ReconcilerTest {
                 && view.grantsOf("acc_bad").get(0).error() != null);
         GrantStatus failing = view.grantsOf("acc_bad").get(0);
         assertThat(failing.state()).isEqualTo(GrantStatus.State.PENDING);
-        assertThat(failing.error()).isEqualTo("onGranted failed: java.lang.IllegalStateException: always failing for acc_bad");
+        assertThat(failing.error())
+                .isEqualTo("onGranted failed: java.lang.IllegalStateException: always failing for acc_bad");
         assertThat(view.check("acc_bad", DEMO, "item:read:all", null)).isFalse();
 
         sync(store, "acc_good", GrantSource.MANUAL, GrantSpec.of(DEMO, "item:read:all"));

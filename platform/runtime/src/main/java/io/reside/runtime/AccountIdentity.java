@@ -53,7 +53,8 @@ public final class AccountIdentity {
 
     private static AccountKey readKey(Optional<String> inline, Optional<Path> file) {
         if (inline.isPresent() && file.isPresent()) {
-            throw new IllegalStateException("both RESIDE_ACCOUNT_KEY and RESIDE_ACCOUNT_KEY_FILE are set: set only one");
+            throw new IllegalStateException(
+                    "both RESIDE_ACCOUNT_KEY and RESIDE_ACCOUNT_KEY_FILE are set: set only one");
         }
         String pem;
         String source;

@@ -23,10 +23,12 @@ import io.reside.security.Sessions;
  * contracts are registered by the configuration the manifest processor generates next to each contract's manifest
  * ({@code META-INF/native-image/reside/<contract>/}).
  */
-@RegisterForReflection(ignoreNested = false, targets = { UniqueIndex.Entry.class, Problem.class, Manifest.class,
-        ContractManifest.class, ReplicaManifest.class, DisplayText.class, CurrentGrant.class, Grant.class,
-        GrantSource.class, GrantSpec.class, GrantStatus.class, Rcb.class, RcbAdmin.class, AccountRegistry.class,
-        Sessions.class })
+@RegisterForReflection(
+        ignoreNested = false,
+        targets = { UniqueIndex.Entry.class, Problem.class, Manifest.class,
+                ContractManifest.class, ReplicaManifest.class, DisplayText.class, CurrentGrant.class, Grant.class,
+                GrantSource.class, GrantSpec.class, GrantStatus.class, Rcb.class, RcbAdmin.class, AccountRegistry.class,
+                Sessions.class })
 final class JsonTypes {
 
     private JsonTypes() {

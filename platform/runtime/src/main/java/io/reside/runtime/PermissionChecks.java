@@ -144,7 +144,8 @@ public class PermissionChecks {
             RcbView v = view;
             String broken = v == null ? null : v.brokenReason().orElse(null);
             if (broken != null) {
-                String name = permission + (instanceId == null ? "" : "{" + instanceId + "}") + " of " + contractIdentity;
+                String name = permission + (instanceId == null ? "" : "{" + instanceId + "}") + " of "
+                        + contractIdentity;
                 throw new ResideException.PermissionDeniedException(Problem.of(ErrorCode.PERMISSION_DENIED,
                         "permission denied: " + broken + ", so this replica refuses every permission until Alpha "
                                 + "writes a valid RCB")

@@ -37,7 +37,8 @@ class AccountIdentityTest {
 
     @Test
     void eachMistakeNamesThePropertyAndNeverTheKey(EtcdServer etcd) throws Exception {
-        try (Store store = Store.connect(StoreConfig.builder().endpoints(etcd.endpoint()).cluster("accounts").build())) {
+        try (Store store = Store
+                .connect(StoreConfig.builder().endpoints(etcd.endpoint()).cluster("accounts").build())) {
             store.run(tx -> AccountRegistry.register(tx, KEY.publicKey(), AccountRegistry.Kind.REPLICA, "me"));
             Path keyFile = Files.createTempFile("reside-key", ".pem");
             Files.writeString(keyFile, KEY.toPem());

@@ -72,7 +72,8 @@ class PermissionEnforcementTest {
     @Test
     void theInstanceComesFromTheRequestBodyOrAParameter() {
         grant("acc_rita", room("lobby"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> checks.isGranted("acc_rita", contract(), "room:enter", "lobby"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> checks.isGranted("acc_rita", contract(), "room:enter", "lobby"));
         given().header("X-Test-Account", "acc_rita").contentType("application/json")
                 .body("{\"room\":\"lobby\",\"who\":\"rita\"}").post("/rpc/greeter.v1/enter")
                 .then().statusCode(200).body(equalTo("rita entered lobby"));

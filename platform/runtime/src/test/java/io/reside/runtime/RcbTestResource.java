@@ -43,7 +43,8 @@ public class RcbTestResource implements QuarkusTestResourceLifecycleManager {
             var greeter = Contracts.byKey("greeter.v1");
             store.run(tx -> {
                 AccountRegistry.register(tx, REPLICA_KEY.publicKey(), AccountRegistry.Kind.REPLICA, "greeter");
-                AccountRegistry.register(tx, USER_MANAGER_KEY.publicKey(), AccountRegistry.Kind.REPLICA, "user-manager");
+                AccountRegistry.register(tx, USER_MANAGER_KEY.publicKey(), AccountRegistry.Kind.REPLICA,
+                        "user-manager");
                 AccountRegistry.designateUserManager(tx, USER_MANAGER_KEY.accountId());
                 RcbAdmin.registerContract(tx, greeter);
                 // the replica requires its own contract, so tests can call through a requirement client
@@ -79,7 +80,8 @@ public class RcbTestResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void inject(TestInjector testInjector) {
-        testInjector.injectIntoFields(etcd, new TestInjector.AnnotatedAndMatchesType(InjectEtcd.class, EtcdServer.class));
+        testInjector.injectIntoFields(etcd,
+                new TestInjector.AnnotatedAndMatchesType(InjectEtcd.class, EtcdServer.class));
     }
 
     @Override

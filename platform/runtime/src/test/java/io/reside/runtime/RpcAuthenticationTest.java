@@ -92,8 +92,9 @@ class RpcAuthenticationTest {
         for (String user : List.of(USER, NOBODY)) {
             try {
                 store.run(tx -> {
-                    tx.create(AccountRegistry.ACCOUNT, AccountRegistry.key(user), new AccountRegistry.Account(user, null,
-                            AccountRegistry.Kind.MANAGED_USER, "user", Instant.now()));
+                    tx.create(AccountRegistry.ACCOUNT, AccountRegistry.key(user),
+                            new AccountRegistry.Account(user, null,
+                                    AccountRegistry.Kind.MANAGED_USER, "user", Instant.now()));
                     return null;
                 });
             } catch (AlreadyExistsException e) {
@@ -119,7 +120,8 @@ class RpcAuthenticationTest {
     }
 
     private void awaitGranted(String account, String permission, String instance) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> checks().isGranted(account, contract(), permission, instance));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> checks().isGranted(account, contract(), permission, instance));
     }
 
     @Inject
@@ -175,7 +177,8 @@ class RpcAuthenticationTest {
                 "audience-mismatch");
         byte[] lobby = body("lobby", "ann");
         String enter = "/rpc/greeter.v1/enter";
-        String tamperedProof = RequestProofs.sign(CALLER, REPLICA, new RequestProofs.Request("POST", enter, lobby, null),
+        String tamperedProof = RequestProofs.sign(CALLER, REPLICA,
+                new RequestProofs.Request("POST", enter, lobby, null),
                 Instant.now());
         expect401(given().header("Authorization", tamperedProof).contentType("application/json")
                 .body(body("attic", "ann")).post(enter), "body-mismatch");
@@ -280,7 +283,8 @@ class RpcAuthenticationTest {
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
                 .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
         // a proof for an empty body, and a body sent in chunks (no Content-Length)
-        String forEmpty = RequestProofs.sign(CALLER, REPLICA, new RequestProofs.Request("POST", enter, new byte[0], null),
+        String forEmpty = RequestProofs.sign(CALLER, REPLICA,
+                new RequestProofs.Request("POST", enter, new byte[0], null),
                 Instant.now());
         java.net.http.HttpResponse<String> chunked = http.send(java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port + enter))
@@ -446,7 +450,8 @@ class RpcAuthenticationTest {
         given().header("Authorization", proof).get(greet).then().statusCode(200);
         expect401(given().header("Authorization", proof).get(greet), "session-replayed");
         given().header("Authorization", session.authorization("GET", "/test/whoami", new byte[0], null))
-                .get("/test/whoami").then().statusCode(200).body(startsWith(CALLER.accountId() + " actor=null via=session"));
+                .get("/test/whoami").then().statusCode(200)
+                .body(startsWith(CALLER.accountId() + " actor=null via=session"));
         // the offer carried no key material, only the server's ephemeral public key and a signature
         assertThat(offer.asString()).doesNotContain(RcbTestResource.REPLICA_KEY.toPem().split("\n")[1]);
 
@@ -497,7 +502,8 @@ class RpcAuthenticationTest {
                 .body("permission", equalTo("room:enter{attic} of " + contract()));
         signed(CALLER, REPLICA, "POST", enter, body("lobby", ""), null, Instant.now()).post(enter).then()
                 .statusCode(400).body("code", equalTo("invalid-input"))
-                .body("errors[0].field", equalTo("request.who")).body("errors[0].message", equalTo("must not be blank"));
+                .body("errors[0].field", equalTo("request.who"))
+                .body("errors[0].message", equalTo("must not be blank"));
         byte[] broken = "{\"room\":\"lobby\",".getBytes(StandardCharsets.UTF_8);
         signed(CALLER, REPLICA, "POST", enter, broken, null, Instant.now()).post(enter).then()
                 .statusCode(400).body("code", equalTo("invalid-input"));

@@ -49,7 +49,8 @@ public final class AccountKey {
         try {
             der = Base64.getDecoder().decode(body);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not a PEM private key (expected -----BEGIN PRIVATE KEY----- and base64)");
+            throw new IllegalArgumentException(
+                    "not a PEM private key (expected -----BEGIN PRIVATE KEY----- and base64)");
         }
         if (der.length != PKCS8_PREFIX.length + 32
                 || !Arrays.equals(Arrays.copyOf(der, PKCS8_PREFIX.length), PKCS8_PREFIX)) {

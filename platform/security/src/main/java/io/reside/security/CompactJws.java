@@ -89,7 +89,8 @@ final class CompactJws {
         int first = jws.indexOf('.');
         int second = first < 0 ? -1 : jws.indexOf('.', first + 1);
         if (first < 0 || second < 0 || jws.indexOf('.', second + 1) >= 0) {
-            throw new AuthenticationFailure(malformed, "the " + what + " is not a compact JWS (header.payload.signature)");
+            throw new AuthenticationFailure(malformed,
+                    "the " + what + " is not a compact JWS (header.payload.signature)");
         }
         String header = jws.substring(0, first);
         String payload = jws.substring(first + 1, second);

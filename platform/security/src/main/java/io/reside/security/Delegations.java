@@ -94,7 +94,8 @@ public final class Delegations {
                     + "(act) than the signer of this request");
         }
         if (!audience.equals(aud)) {
-            throw new AuthenticationFailure(DELEGATION_AUDIENCE_MISMATCH, "the delegation is for another replica (aud)");
+            throw new AuthenticationFailure(DELEGATION_AUDIENCE_MISMATCH,
+                    "the delegation is for another replica (aud)");
         }
         long t = now.getEpochSecond(); // iat, exp and t are within [0, MAX_TIME]: no arithmetic below can overflow
         if (exp < iat || exp - iat > MAX_LIFETIME.toSeconds() || exp < t - RequestProofs.SKEW_SECONDS

@@ -40,7 +40,8 @@ public final class RequestProofs {
     public static final int MAX_TARGET_LENGTH = 4096;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String HEADER = Encoding.base64url(Encoding.utf8("{\"alg\":\"EdDSA\",\"typ\":\"" + TYP + "\"}"));
+    private static final String HEADER = Encoding
+            .base64url(Encoding.utf8("{\"alg\":\"EdDSA\",\"typ\":\"" + TYP + "\"}"));
     private static final SecureRandom RANDOM = new SecureRandom();
     /** {@code acc_} and 32 base32 characters. */
     static final int ACCOUNT_ID_LENGTH = 36;

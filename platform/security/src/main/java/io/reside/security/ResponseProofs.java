@@ -86,7 +86,8 @@ public final class ResponseProofs {
      * @param header the {@value #HEADER_NAME} value, or null
      * @param credential the request's credential as sent (the JWS, or the session proof), without the scheme
      * @param server the public key of the replica called
-     * @return the signer's incarnation and uptime; empty when the header is missing, not a signature, or does not verify
+     * @return the signer's incarnation and uptime; empty when the header is missing, not a signature, or does not
+     *         verify
      */
     public static Optional<Signed> verifySigned(String header, String credential, int status, byte[] body,
             PublicKey server) {

@@ -135,7 +135,8 @@ public final class Sessions {
                 throws AuthenticationFailure {
             byte[] serverEphemeral = decode(response.ephemeralKey());
             byte[] signature = Encoding.fromCanonicalBase64url(response.signature(), 64);
-            String signed = signedPart(response.sessionId(), Encoding.base64url(publicKey), response.ephemeralKey(), self,
+            String signed = signedPart(response.sessionId(), Encoding.base64url(publicKey), response.ephemeralKey(),
+                    self,
                     server.accountId(), response.expiresAt(), response.incarnation());
             if (signature == null || response.sessionId() == null || !server.verify(signature, Encoding.utf8(signed))) {
                 throw new AuthenticationFailure(SIGNATURE_INVALID, "the session offer is not signed by "

@@ -18,7 +18,8 @@ class AccountKeyTest {
 
     static String pem(String seedHex) {
         byte[] der = HexFormat.of().parseHex("302e020100300506032b657004220420" + seedHex);
-        return "-----BEGIN PRIVATE KEY-----\n" + Base64.getEncoder().encodeToString(der) + "\n-----END PRIVATE KEY-----\n";
+        return "-----BEGIN PRIVATE KEY-----\n" + Base64.getEncoder().encodeToString(der)
+                + "\n-----END PRIVATE KEY-----\n";
     }
 
     @Test

@@ -45,7 +45,8 @@ class DelegationsTest {
     @Test
     void eachBrokenCheckHasItsOwnReason() {
         String audience = CALLEE.accountId();
-        String valid = Delegations.issue(USER_MANAGER, USER, SECRETARY.accountId(), audience, Duration.ofMinutes(1), NOW);
+        String valid = Delegations.issue(USER_MANAGER, USER, SECRETARY.accountId(), audience, Duration.ofMinutes(1),
+                NOW);
         assertReason(() -> verify(Delegations.issue(IMPOSTOR, USER, SECRETARY.accountId(), audience,
                 Duration.ofMinutes(1), NOW), SECRETARY.accountId(), audience), DELEGATION_UNTRUSTED_ISSUER);
         assertReason(() -> Delegations.verify(valid, Optional.empty(), SECRETARY.accountId(), audience, REGISTRY, NOW),
@@ -70,7 +71,8 @@ class DelegationsTest {
     @Test
     void strictParsingAndBoundedTimes() {
         String audience = CALLEE.accountId();
-        String valid = Delegations.issue(USER_MANAGER, USER, SECRETARY.accountId(), audience, Duration.ofMinutes(1), NOW);
+        String valid = Delegations.issue(USER_MANAGER, USER, SECRETARY.accountId(), audience, Duration.ofMinutes(1),
+                NOW);
         String payload = Crafted.payload(valid);
         String header = "{\"alg\":\"EdDSA\",\"typ\":\"reside-delegation\"}";
         long exp = NOW.plusSeconds(60).getEpochSecond();

@@ -48,11 +48,13 @@ class ReasonCoverageTest {
         scenarios.put(Reason.ACCOUNT_UNKNOWN, () -> verify(jws(AccountKey.generate(), REQUEST, NOW), REQUEST));
         scenarios.put(Reason.SIGNATURE_INVALID, () -> verify(proof.substring(0, proof.lastIndexOf('.') + 1)
                 + Encoding.base64url(new byte[64]), REQUEST));
-        scenarios.put(Reason.AUDIENCE_MISMATCH, () -> RequestProofs.verify(proof, CALLER.accountId(), REQUEST, KEYS, NOW));
+        scenarios.put(Reason.AUDIENCE_MISMATCH,
+                () -> RequestProofs.verify(proof, CALLER.accountId(), REQUEST, KEYS, NOW));
         scenarios.put(Reason.PROOF_EXPIRED, () -> verify(jws(CALLER, REQUEST, NOW.minusSeconds(91)), REQUEST));
         scenarios.put(Reason.PROOF_NOT_YET_VALID, () -> verify(jws(CALLER, REQUEST, NOW.plusSeconds(31)), REQUEST));
         scenarios.put(Reason.PROOF_LIFETIME_TOO_LONG, () -> verify(Crafted.signed(CALLER, HEADER, Crafted.payload(proof)
-                .replace("\"exp\":" + (NOW.getEpochSecond() + 60), "\"exp\":" + (NOW.getEpochSecond() + 61))), REQUEST));
+                .replace("\"exp\":" + (NOW.getEpochSecond() + 60), "\"exp\":" + (NOW.getEpochSecond() + 61))),
+                REQUEST));
         scenarios.put(Reason.METHOD_MISMATCH, () -> verify(proof, new RequestProofs.Request("GET", "/rpc/a.v1/b", BODY,
                 null)));
         scenarios.put(Reason.PATH_MISMATCH, () -> verify(proof, new RequestProofs.Request("POST", "/rpc/a.v1/c", BODY,

@@ -108,7 +108,8 @@ class RequestProofsTest {
         String overflow = payloadWith("\"iat\":" + iat, "\"iat\":-10")
                 .replace("\"exp\":" + (iat + 60), "\"exp\":" + (Long.MAX_VALUE - 5));
         assertMalformed(Crafted.signed(CALLER, HEADER, overflow), "iat claim is not an integer");
-        assertMalformed(Crafted.signed(CALLER, HEADER, payloadWith("\"exp\":" + (iat + 60), "\"exp\":" + Long.MAX_VALUE)),
+        assertMalformed(
+                Crafted.signed(CALLER, HEADER, payloadWith("\"exp\":" + (iat + 60), "\"exp\":" + Long.MAX_VALUE)),
                 "exp claim is not an integer");
         assertMalformed(Crafted.signed(CALLER, HEADER, payloadWith("\"iat\":" + iat, "\"iat\":" + iat + ".5")),
                 "iat claim is not an integer");
@@ -177,15 +178,18 @@ class RequestProofsTest {
         long now = NOW.getEpochSecond();
         cache.record(v.caller(), v.jti(), v.expiresAt(), now);
         assertThatThrownBy(() -> cache.record(v.caller(), v.jti(), v.expiresAt(), now))
-                .isInstanceOfSatisfying(AuthenticationFailure.class, e -> assertThat(e.reason()).isEqualTo(PROOF_REPLAYED));
+                .isInstanceOfSatisfying(AuthenticationFailure.class,
+                        e -> assertThat(e.reason()).isEqualTo(PROOF_REPLAYED));
         // once its expiry has passed the entry is forgotten (the proof itself is expired by then)
         cache.record(v.caller(), v.jti(), v.expiresAt(), v.expiresAt() + 1);
         assertThat(cache.size()).isZero();
         // an id must be exactly 16 bytes of canonical base64url
         assertThatThrownBy(() -> cache.record("a", "A".repeat(10_000), now + 10, now))
-                .isInstanceOfSatisfying(AuthenticationFailure.class, e -> assertThat(e.reason()).isEqualTo(PROOF_MALFORMED));
+                .isInstanceOfSatisfying(AuthenticationFailure.class,
+                        e -> assertThat(e.reason()).isEqualTo(PROOF_MALFORMED));
         assertThatThrownBy(() -> cache.record("a", jti(1), now + ReplayCache.HORIZON, now))
-                .isInstanceOfSatisfying(AuthenticationFailure.class, e -> assertThat(e.reason()).isEqualTo(PROOF_MALFORMED));
+                .isInstanceOfSatisfying(AuthenticationFailure.class,
+                        e -> assertThat(e.reason()).isEqualTo(PROOF_MALFORMED));
     }
 
     @Test
@@ -218,10 +222,12 @@ class RequestProofsTest {
             }
         }
         assertThatThrownBy(() -> cache.record("account-9", jti(999), now + 60, now))
-                .isInstanceOfSatisfying(AuthenticationFailure.class, e -> assertThat(e.reason()).isEqualTo(REPLAY_CACHE_FULL));
+                .isInstanceOfSatisfying(AuthenticationFailure.class,
+                        e -> assertThat(e.reason()).isEqualTo(REPLAY_CACHE_FULL));
         // every id still valid is still refused as a replay
         assertThatThrownBy(() -> cache.record("account-0", jti(3), now + 60, now + 30))
-                .isInstanceOfSatisfying(AuthenticationFailure.class, e -> assertThat(e.reason()).isEqualTo(PROOF_REPLAYED));
+                .isInstanceOfSatisfying(AuthenticationFailure.class,
+                        e -> assertThat(e.reason()).isEqualTo(PROOF_REPLAYED));
     }
 
     static String jti(long n) {

@@ -88,7 +88,8 @@ class SessionsTest {
         assertReason(() -> server.verify(third.credential().replaceFirst("^[^.]+", Encoding.base64url(new byte[16])),
                 "POST", "/rpc/x", BODY, null, NOW), SESSION_UNKNOWN);
         // the time of signing is covered by the MAC
-        String otherTime = fourth.credential().replaceFirst("^([^.]+\\.[^.]+)\\.[0-9]+", "$1." + (NOW.getEpochSecond() + 1));
+        String otherTime = fourth.credential().replaceFirst("^([^.]+\\.[^.]+)\\.[0-9]+",
+                "$1." + (NOW.getEpochSecond() + 1));
         assertReason(() -> server.verify(otherTime, "POST", "/rpc/x", BODY, null, NOW), SESSION_MAC_INVALID);
     }
 

@@ -77,7 +77,8 @@ final class TxImpl implements Tx {
         ByteString k = keys.key(key);
         if (writes.containsKey(k)) {
             ByteString v = writes.get(k);
-            return v == null ? Optional.empty() : Optional.of(new Versioned<>(key, type.decode(key, v.toByteArray()), 0, 0));
+            return v == null ? Optional.empty()
+                    : Optional.of(new Versioned<>(key, type.decode(key, v.toByteArray()), 0, 0));
         }
         KeyValue kv = read(k, key);
         return kv == null ? Optional.empty()
@@ -125,7 +126,8 @@ final class TxImpl implements Tx {
         }
         rangeGuards.put(start, end);
         writes.forEach((k, v) -> {
-            if (ByteStringComparator.INSTANCE.compare(k, start) >= 0 && ByteStringComparator.INSTANCE.compare(k, end) < 0) {
+            if (ByteStringComparator.INSTANCE.compare(k, start) >= 0
+                    && ByteStringComparator.INSTANCE.compare(k, end) < 0) {
                 if (v == null) {
                     result.remove(k);
                 } else {

@@ -185,7 +185,8 @@ class TwoReplicasIT {
         byte[] signedBody = "{\"text\":\"a\"}".getBytes(StandardCharsets.UTF_8);
         String echoTarget = "/rpc/echo.v1/echo";
         reasons.put("tampered body", reason(send("POST", echoTarget, sign(SECRETARY, PROVIDER.accountId(), "POST",
-                echoTarget, signedBody, null, Instant.now()), null, "{\"text\":\"b\"}".getBytes(StandardCharsets.UTF_8))));
+                echoTarget, signedBody, null, Instant.now()), null,
+                "{\"text\":\"b\"}".getBytes(StandardCharsets.UTF_8))));
         reasons.put("unknown account", reason(get(target, sign(STRANGER, PROVIDER.accountId(), "GET", target, none,
                 null, Instant.now()), null)));
         System.out.println("401 reasons: " + reasons);
@@ -249,7 +250,8 @@ class TwoReplicasIT {
                 double before = echoesRun();
                 proxy.lieNext(lie);
                 JsonNode outcome = drive("once " + lie);
-                System.out.printf("man in the middle, %s: the consumer saw %s: %s%n", lie, outcome.path("code").asText(),
+                System.out.printf("man in the middle, %s: the consumer saw %s: %s%n", lie,
+                        outcome.path("code").asText(),
                         outcome.path("message").asText());
                 assertThat(outcome.path("code").asText()).as(lie + ": " + outcome).isEqualTo("outcome-unknown");
                 assertThat(echoesRun() - before).as(lie + ": times the provider ran the call").isEqualTo(1);
@@ -294,7 +296,8 @@ class TwoReplicasIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> provider.readiness() == 503 && consumer.readiness() == 503);
         // the provider's checks fail closed once its view of the grants is older than max-staleness (5 s here)
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> drive("during the partition").path("message").asText().contains("has not heard from etcd"));
+                .until(() -> drive("during the partition").path("message").asText()
+                        .contains("has not heard from etcd"));
         JsonNode refused = drive("during the partition");
         System.out.printf("etcd partition: the provider answers %s: %s%n", refused.path("code").asText(),
                 refused.path("message").asText());

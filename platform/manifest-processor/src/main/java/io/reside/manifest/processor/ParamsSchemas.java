@@ -77,7 +77,8 @@ final class ParamsSchemas {
 
     private static ObjectNode schemaOf(TypeMirror type, String where) throws UnsupportedType {
         ObjectNode node = JSON.objectNode();
-        String name = type.getKind().isPrimitive() ? type.getKind().name().toLowerCase(java.util.Locale.ROOT) : erasure(type);
+        String name = type.getKind().isPrimitive() ? type.getKind().name().toLowerCase(java.util.Locale.ROOT)
+                : erasure(type);
         if (name.equals("java.lang.String") || name.equals("java.lang.CharSequence")) {
             node.put("type", "string");
         } else if (name.equals("boolean") || name.equals("java.lang.Boolean")) {

@@ -86,7 +86,9 @@ class ManifestProcessorTest {
                         ru = @Text(title = "Пинг", description = "Любой вызывающий")))
                 String ping(@QueryParam("x") String x);""")),
                 "ReSide contract DemoApi: method 'ping' is declared twice; RPC method names must be unique (no overloads)");
-        assertErrors(change(API, s -> s.replace("@Permission(name = \"handler:setup\"", "@Permission(name = \"realm:read\"")),
+        assertErrors(
+                change(API,
+                        s -> s.replace("@Permission(name = \"handler:setup\"", "@Permission(name = \"realm:read\"")),
                 "ReSide contract DemoApi: permission 'realm:read' is declared twice; permission names must be unique");
     }
 

@@ -2,7 +2,9 @@ package io.reside.model.manifest;
 
 import java.util.List;
 
-/** A manifest that cannot be read or is invalid; each problem names the field, e.g. {@code requirements.users.identity}. */
+/**
+ * A manifest that cannot be read or is invalid; each problem names the field, e.g. {@code requirements.users.identity}.
+ */
 public final class ManifestException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;

@@ -34,7 +34,8 @@ public final class ManifestValidator {
     public static List<String> validate(Manifest manifest) {
         List<String> problems = new ArrayList<>();
         if (manifest.schemaVersion() != Manifest.CURRENT_SCHEMA_VERSION) {
-            problems.add("schemaVersion: must be " + Manifest.CURRENT_SCHEMA_VERSION + ", got " + manifest.schemaVersion());
+            problems.add(
+                    "schemaVersion: must be " + Manifest.CURRENT_SCHEMA_VERSION + ", got " + manifest.schemaVersion());
         }
         displayInfo("displayInfo", manifest.displayInfo(), problems);
         if (manifest instanceof ContractManifest c) {

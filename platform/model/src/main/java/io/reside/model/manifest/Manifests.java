@@ -76,7 +76,8 @@ public final class Manifests {
             throw new ManifestException("invalid manifest in " + source,
                     List.of(path(e) + ": " + e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", "")));
         } catch (JsonProcessingException e) {
-            throw new ManifestException("invalid manifest in " + source, List.of("not JSON: " + e.getOriginalMessage()));
+            throw new ManifestException("invalid manifest in " + source,
+                    List.of("not JSON: " + e.getOriginalMessage()));
         }
         if (manifest == null) {
             throw new ManifestException("invalid manifest in " + source, List.of("empty document"));

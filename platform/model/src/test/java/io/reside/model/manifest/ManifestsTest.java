@@ -29,27 +29,34 @@ class ManifestsTest {
     void theLabelValueRoundTrips() {
         Manifest m = Manifests.parse(REPLICA, "test");
         String label = Manifests.encodeLabel(m);
-        assertThat(new String(Base64.getDecoder().decode(label), StandardCharsets.UTF_8)).startsWith("{\"type\":\"replica\"");
+        assertThat(new String(Base64.getDecoder().decode(label), StandardCharsets.UTF_8))
+                .startsWith("{\"type\":\"replica\"");
         assertThat(Manifests.decodeLabel(label)).isEqualTo(m);
         assertThatThrownBy(() -> Manifests.decodeLabel("not base64!"))
-                .isInstanceOf(ManifestException.class).hasMessageStartingWith("invalid io.reside.manifest label: not base64");
+                .isInstanceOf(ManifestException.class)
+                .hasMessageStartingWith("invalid io.reside.manifest label: not base64");
     }
 
     @Test
     void problemsNameTheField() {
         assertThatThrownBy(
-                () -> Manifests.parse(REPLICA.replace(",\"ru\":{\"title\":\"Альфа\",\"description\":\"Управляет\"}", ""),
+                () -> Manifests.parse(
+                        REPLICA.replace(",\"ru\":{\"title\":\"Альфа\",\"description\":\"Управляет\"}", ""),
                         "image x"))
                 .isInstanceOf(ManifestException.class)
                 .hasMessage("invalid manifest in image x: displayInfo.ru: missing (en and ru texts are required)");
         assertThatThrownBy(() -> Manifests.parse(REPLICA.replace("contracts/user-manager.v1", "user-manager"), "x"))
-                .hasMessage("invalid manifest in x: requirements.users.identity: 'localhost:5000/reside/user-manager' is "
-                        + "not a contract identity <prefix>/contracts/<name>.v<N>");
+                .hasMessage(
+                        "invalid manifest in x: requirements.users.identity: 'localhost:5000/reside/user-manager' is "
+                                + "not a contract identity <prefix>/contracts/<name>.v<N>");
         assertThatThrownBy(() -> Manifests.parse(REPLICA.replace("\"exclusive\":true", "\"exclusive\":\"yes\""), "x"))
-                .hasMessageStartingWith("invalid manifest in x: info.exclusive: Cannot deserialize value of type `boolean`");
-        assertThatThrownBy(() -> Manifests.parse(REPLICA.replace("\"scalable\":true", "\"scalable\":true,\"colour\":1"), "x"))
+                .hasMessageStartingWith(
+                        "invalid manifest in x: info.exclusive: Cannot deserialize value of type `boolean`");
+        assertThatThrownBy(
+                () -> Manifests.parse(REPLICA.replace("\"scalable\":true", "\"scalable\":true,\"colour\":1"), "x"))
                 .hasMessageStartingWith("invalid manifest in x: info.colour: Unrecognized field \"colour\"");
-        assertThatThrownBy(() -> Manifests.parse(REPLICA.replace("\"class\":\"long-running\"", "\"class\":\"daily\""), "x"))
+        assertThatThrownBy(
+                () -> Manifests.parse(REPLICA.replace("\"class\":\"long-running\"", "\"class\":\"daily\""), "x"))
                 .hasMessage("invalid manifest in x: info.class: must be 'long-running' or 'oneshot', got 'daily'");
         assertThatThrownBy(() -> Manifests
                 .parse(REPLICA.replace("{\"type\":\"replica\"", "{\"type\":\"replica\",\"type\":\"replica\""), "x"))

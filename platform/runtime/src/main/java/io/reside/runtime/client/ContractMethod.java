@@ -37,7 +37,8 @@ final class ContractMethod {
 
     ContractMethod(Method method, ObjectMapper json) {
         this.name = method.getName();
-        this.http = method.isAnnotationPresent(GET.class) ? "GET" : method.isAnnotationPresent(POST.class) ? "POST" : null;
+        this.http = method.isAnnotationPresent(GET.class) ? "GET"
+                : method.isAnnotationPresent(POST.class) ? "POST" : null;
         if (http == null) {
             throw new IllegalArgumentException(method + " is not a contract method (no @GET or @POST)");
         }

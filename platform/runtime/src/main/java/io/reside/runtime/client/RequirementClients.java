@@ -277,7 +277,8 @@ public class RequirementClients {
 
     /** Refusals after which an earlier copy of the same call may have run. */
     private static final java.util.Set<String> MAY_HAVE_RUN = java.util.Set.of(
-            AuthenticationFailure.Reason.SESSION_REPLAYED.code(), AuthenticationFailure.Reason.SESSION_OUT_OF_WINDOW.code(),
+            AuthenticationFailure.Reason.SESSION_REPLAYED.code(),
+            AuthenticationFailure.Reason.SESSION_OUT_OF_WINDOW.code(),
             AuthenticationFailure.Reason.SESSION_MAC_INVALID.code(), AuthenticationFailure.Reason.PROOF_EXPIRED.code(),
             AuthenticationFailure.Reason.PROOF_NOT_YET_VALID.code());
 
@@ -322,7 +323,8 @@ public class RequirementClients {
         String url = chosen.endpoints().get(context);
         if (url == null) {
             throw new ResideException.UnavailableException("requirement '" + key + "': implementor "
-                    + chosen.replicaId() + " has no '" + context + "' endpoint (RESIDE_ACCESS_CONTEXT=" + context + ")");
+                    + chosen.replicaId() + " has no '" + context + "' endpoint (RESIDE_ACCESS_CONTEXT=" + context
+                    + ")");
         }
         return new Target(key, chosen.replicaId(), chosen.accountId(),
                 url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
@@ -362,8 +364,9 @@ public class RequirementClients {
 
     private Sessions.ClientSession handshake(Target target) throws Exception {
         PublicKey serverKey = registry.publicKey(target.accountId())
-                .orElseThrow(() -> new ResideException.UnavailableException("requirement '" + target.key() + "': the account "
-                        + target.accountId() + " of implementor " + target.replicaId() + " is not registered"));
+                .orElseThrow(() -> new ResideException.UnavailableException(
+                        "requirement '" + target.key() + "': the account "
+                                + target.accountId() + " of implementor " + target.replicaId() + " is not registered"));
         Sessions.Handshake handshake = new Sessions.Handshake();
         byte[] body = json.writeValueAsBytes(handshake.request());
         String authorization = RequestProofs.sign(self.key(), target.accountId(),
@@ -419,7 +422,8 @@ public class RequirementClients {
         if (body != null) {
             options.putHeader("Content-Type", "application/json");
         }
-        CompletableFuture<Transport.Answer> answer = transport.send(target.baseUrl(), settings.connectTimeout(), options, body);
+        CompletableFuture<Transport.Answer> answer = transport.send(target.baseUrl(), settings.connectTimeout(),
+                options, body);
         String where = "requirement '" + target.key() + "': implementor " + target.replicaId() + " at "
                 + target.baseUrl();
         try {

@@ -100,7 +100,8 @@ public class EnforcePermissionInterceptor {
             } else if (dot < 0) {
                 value = argument.toString();
             } else {
-                JsonNode node = DocType.mapper().valueToTree(argument).at("/" + path.substring(dot + 1).replace('.', '/'));
+                JsonNode node = DocType.mapper().valueToTree(argument)
+                        .at("/" + path.substring(dot + 1).replace('.', '/'));
                 value = node.isValueNode() && !node.isNull() ? node.asText() : null;
             }
             if (value == null || value.isEmpty()) {

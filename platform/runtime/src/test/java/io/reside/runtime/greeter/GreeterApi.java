@@ -15,9 +15,24 @@ import io.reside.model.annotation.RpcMethod;
 import io.reside.model.annotation.Text;
 
 /** A test contract: one open method, one plain permission, one instance-scoped permission. */
-@Contract(name = "greeter", version = 1, displayInfo = @DisplayInfo(en = @Text(title = "Greeter", description = "Greets callers"), ru = @Text(title = "Приветствие", description = "Приветствует")))
-@Permission(name = "greet:any", displayInfo = @DisplayInfo(en = @Text(title = "Be greeted", description = "Call greet"), ru = @Text(title = "Приветствие", description = "Вызов greet")))
-@Permission(name = "room:enter", params = GreeterApi.RoomParams.class, instanceKeys = "room", displayInfo = @DisplayInfo(en = @Text(title = "Enter room {room}", description = "Enter the room {room}"), ru = @Text(title = "Вход в {room}", description = "Вход в комнату {room}")))
+@Contract(
+        name = "greeter",
+        version = 1,
+        displayInfo = @DisplayInfo(
+                en = @Text(title = "Greeter", description = "Greets callers"),
+                ru = @Text(title = "Приветствие", description = "Приветствует")))
+@Permission(
+        name = "greet:any",
+        displayInfo = @DisplayInfo(
+                en = @Text(title = "Be greeted", description = "Call greet"),
+                ru = @Text(title = "Приветствие", description = "Вызов greet")))
+@Permission(
+        name = "room:enter",
+        params = GreeterApi.RoomParams.class,
+        instanceKeys = "room",
+        displayInfo = @DisplayInfo(
+                en = @Text(title = "Enter room {room}", description = "Enter the room {room}"),
+                ru = @Text(title = "Вход в {room}", description = "Вход в комнату {room}")))
 @Path("/rpc/greeter.v1")
 public interface GreeterApi {
 
@@ -29,29 +44,44 @@ public interface GreeterApi {
 
     @GET
     @Path("hello")
-    @RpcMethod(displayInfo = @DisplayInfo(en = @Text(title = "Hello", description = "Any caller"), ru = @Text(title = "Привет", description = "Любой")))
+    @RpcMethod(
+            displayInfo = @DisplayInfo(
+                    en = @Text(title = "Hello", description = "Any caller"),
+                    ru = @Text(title = "Привет", description = "Любой")))
     String hello();
 
     @GET
     @Path("greet")
-    @RpcMethod(displayInfo = @DisplayInfo(en = @Text(title = "Greet", description = "Needs greet:any"), ru = @Text(title = "Привет", description = "Нужно greet:any")))
+    @RpcMethod(
+            displayInfo = @DisplayInfo(
+                    en = @Text(title = "Greet", description = "Needs greet:any"),
+                    ru = @Text(title = "Привет", description = "Нужно greet:any")))
     @Requires("greet:any")
     String greet();
 
     @POST
     @Path("enter")
-    @RpcMethod(displayInfo = @DisplayInfo(en = @Text(title = "Enter", description = "Needs room:enter"), ru = @Text(title = "Войти", description = "Нужно room:enter")))
+    @RpcMethod(
+            displayInfo = @DisplayInfo(
+                    en = @Text(title = "Enter", description = "Needs room:enter"),
+                    ru = @Text(title = "Войти", description = "Нужно room:enter")))
     @Requires(value = "room:enter", instance = "request.room")
     String enter(@Valid EnterRequest request);
 
     @GET
     @Path("whoIsIn")
-    @RpcMethod(displayInfo = @DisplayInfo(en = @Text(title = "Who is in", description = "Needs room:enter"), ru = @Text(title = "Кто здесь", description = "Нужно room:enter")))
+    @RpcMethod(
+            displayInfo = @DisplayInfo(
+                    en = @Text(title = "Who is in", description = "Needs room:enter"),
+                    ru = @Text(title = "Кто здесь", description = "Нужно room:enter")))
     @Requires(value = "room:enter", instance = "room")
     String whoIsIn(@QueryParam("room") String room);
 
     @POST
     @Path("ping")
-    @RpcMethod(displayInfo = @DisplayInfo(en = @Text(title = "Ping", description = "Any caller; answers nothing"), ru = @Text(title = "Пинг", description = "Любой; ничего не отвечает")))
+    @RpcMethod(
+            displayInfo = @DisplayInfo(
+                    en = @Text(title = "Ping", description = "Any caller; answers nothing"),
+                    ru = @Text(title = "Пинг", description = "Любой; ничего не отвечает")))
     void ping();
 }

@@ -5,6 +5,14 @@ import io.reside.model.annotation.DisplayInfo;
 import io.reside.model.annotation.Replica;
 import io.reside.model.annotation.Text;
 
-@Replica(name = "consumer", displayInfo = @DisplayInfo(en = @Text(title = "Consumer", description = "Requires echo.v1, for tests"), ru = @Text(title = "Потребитель", description = "Требует echo.v1, для тестов")), requirements = @Replica.Requirement(key = "echo", contract = EchoApi.class, permissions = @Replica.Grant(name = "echo:call")))
+@Replica(
+        name = "consumer",
+        displayInfo = @DisplayInfo(
+                en = @Text(title = "Consumer", description = "Requires echo.v1, for tests"),
+                ru = @Text(title = "Потребитель", description = "Требует echo.v1, для тестов")),
+        requirements = @Replica.Requirement(
+                key = "echo",
+                contract = EchoApi.class,
+                permissions = @Replica.Grant(name = "echo:call")))
 public class ConsumerReplica {
 }

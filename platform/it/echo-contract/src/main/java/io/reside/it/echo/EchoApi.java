@@ -15,8 +15,17 @@ import io.reside.model.annotation.RpcMethod;
 import io.reside.model.annotation.Text;
 
 /** A test contract: one permission-checked method, one open method telling who called, one slow method. */
-@Contract(name = "echo", version = 1, displayInfo = @DisplayInfo(en = @Text(title = "Echo", description = "Answers what it is told"), ru = @Text(title = "Эхо", description = "Отвечает тем же")))
-@Permission(name = "echo:call", displayInfo = @DisplayInfo(en = @Text(title = "Call echo", description = "Call echo and slow"), ru = @Text(title = "Вызов echo", description = "Вызов echo и slow")))
+@Contract(
+        name = "echo",
+        version = 1,
+        displayInfo = @DisplayInfo(
+                en = @Text(title = "Echo", description = "Answers what it is told"),
+                ru = @Text(title = "Эхо", description = "Отвечает тем же")))
+@Permission(
+        name = "echo:call",
+        displayInfo = @DisplayInfo(
+                en = @Text(title = "Call echo", description = "Call echo and slow"),
+                ru = @Text(title = "Вызов echo", description = "Вызов echo и slow")))
 @Path("/rpc/echo.v1")
 public interface EchoApi {
 
@@ -32,18 +41,27 @@ public interface EchoApi {
 
     @POST
     @Path("echo")
-    @RpcMethod(displayInfo = @DisplayInfo(en = @Text(title = "Echo", description = "Returns the text"), ru = @Text(title = "Эхо", description = "Возвращает текст")))
+    @RpcMethod(
+            displayInfo = @DisplayInfo(
+                    en = @Text(title = "Echo", description = "Returns the text"),
+                    ru = @Text(title = "Эхо", description = "Возвращает текст")))
     @Requires("echo:call")
     EchoReply echo(@Valid EchoRequest request);
 
     @POST
     @Path("slow")
-    @RpcMethod(displayInfo = @DisplayInfo(en = @Text(title = "Slow echo", description = "Answers after a while"), ru = @Text(title = "Медленное эхо", description = "Отвечает не сразу")))
+    @RpcMethod(
+            displayInfo = @DisplayInfo(
+                    en = @Text(title = "Slow echo", description = "Answers after a while"),
+                    ru = @Text(title = "Медленное эхо", description = "Отвечает не сразу")))
     @Requires("echo:call")
     EchoReply slow(@Valid SlowRequest request);
 
     @GET
     @Path("whoAmI")
-    @RpcMethod(displayInfo = @DisplayInfo(en = @Text(title = "Who am I", description = "Any caller"), ru = @Text(title = "Кто я", description = "Любой вызывающий")))
+    @RpcMethod(
+            displayInfo = @DisplayInfo(
+                    en = @Text(title = "Who am I", description = "Any caller"),
+                    ru = @Text(title = "Кто я", description = "Любой вызывающий")))
     EchoReply whoAmI();
 }
