@@ -137,6 +137,40 @@ public final class EtcdServer implements AutoCloseable {
     /** Freezes the member (SIGSTOP): connections stay open but nothing answers, like a stalled node. */
     public void pause() {
         signal("STOP");
+        awaitStopped();
+    }
+
+    /**
+     * SIGSTOP takes effect asynchronously: a thread already running may still answer a request. Waits (up to 5 s)
+     * until every thread of the process is stopped, as {@code /proc/<pid>/task/<tid>/stat} reports (state T).
+     */
+    private void awaitStopped() {
+        java.nio.file.Path tasks = java.nio.file.Path.of("/proc", Long.toString(process.pid()), "task");
+        if (!Files.isDirectory(tasks)) {
+            return; // not Linux: nothing to wait on
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            try (java.util.stream.Stream<java.nio.file.Path> threads = Files.list(tasks)) {
+                if (threads.allMatch(EtcdServer::isStopped)) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private static boolean isStopped(java.nio.file.Path task) {
+        try {
+            String stat = Files.readString(task.resolve("stat"));
+            // pid (comm) state ...: the state follows the last ')'
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state == 'T' || state == 't';
+        } catch (java.io.IOException | RuntimeException e) {
+            return true; // the thread is gone
+        }
     }
 
     /** Resumes a member frozen by {@link #pause()} (SIGCONT). */
