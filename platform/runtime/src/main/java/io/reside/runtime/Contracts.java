@@ -5,11 +5,13 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.reside.model.annotation.Contract;
 import io.reside.model.manifest.ContractManifest;
 import io.reside.model.manifest.Manifests;
+import io.reside.model.manifest.ReplicaManifest;
 
 /**
  * The manifests of the contracts on the class path, generated at build time into each contract's jar. The identity
@@ -18,6 +20,7 @@ import io.reside.model.manifest.Manifests;
 public final class Contracts {
 
     private static final Map<String, ContractManifest> BY_KEY = new ConcurrentHashMap<>();
+    private static volatile Optional<ReplicaManifest> replica;
 
     private Contracts() {
     }
@@ -34,6 +37,23 @@ public final class Contracts {
             throw new IllegalArgumentException(contractInterface.getName() + " is not a contract (no @Contract)");
         }
         return byKey(c.name() + ".v" + c.version());
+    }
+
+    /** The manifest of this application's replica ({@code META-INF/reside/manifest.json}), when it declares one. */
+    public static Optional<ReplicaManifest> replica() {
+        Optional<ReplicaManifest> r = replica;
+        if (r == null) {
+            ClassLoader loader = Thread.currentThread().getContextClassLoader();
+            try (InputStream in = loader.getResourceAsStream(Manifests.REPLICA_RESOURCE)) {
+                r = in == null ? Optional.empty()
+                        : Optional.of(Manifests.parse(new String(in.readAllBytes(),
+                                StandardCharsets.UTF_8), ReplicaManifest.class, Manifests.REPLICA_RESOURCE));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + Manifests.REPLICA_RESOURCE, e);
+            }
+            replica = r;
+        }
+        return r;
     }
 
     private static ContractManifest load(String key) {

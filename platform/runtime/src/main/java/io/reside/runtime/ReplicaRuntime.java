@@ -106,6 +106,14 @@ public class ReplicaRuntime {
 
     /** Quarkus fires this asynchronously once the HTTP port accepts connections. */
     void serving(@ObservesAsync HttpServerStart event) {
+        if (identity != null) {
+            Optional<String> unserved = ServedContracts.firstUnserved(event.options());
+            if (unserved.isPresent()) {
+                LOG.error("ReSide start-up failed at step 6 (serving RPC): " + unserved.get());
+                io.quarkus.runtime.Quarkus.asyncExit(1);
+                return;
+            }
+        }
         serving = true;
         if (identity != null) {
             started.fire(new ReplicaStarted(identity.accountId(), view.replicaId())); // step 7

@@ -2,6 +2,7 @@ package io.reside.runtime;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
@@ -191,6 +192,19 @@ class RpcAuthenticationTest {
                 "proof-too-large");
     }
 
+    /** Every endpoint of a replica needs a valid proof unless it is explicitly public; /q stays open. */
+    @Test
+    void endpointsAreSecureByDefault() {
+        expect401(given().get("/test/plain"), "proof-missing");
+        expect401(given().header("Authorization", "Reside forged.proof.here").get("/test/plain"), "proof-malformed");
+        signed(CALLER, REPLICA, "GET", "/test/plain", new byte[0], null, Instant.now()).get("/test/plain").then()
+                .statusCode(200).body(equalTo("plain"));
+        given().get("/test/public").then().statusCode(200).body(equalTo("public"));
+        given().get("/q/health/live").then().statusCode(200);
+        given().get("/q/metrics").then().statusCode(200);
+        given().get("/q/openapi").then().statusCode(200);
+    }
+
     @Test
     void aDelegationMustNameAManagedUser() {
         grant(CALLER.accountId(), GrantSpec.of(contract(), "greet:any"));
@@ -260,6 +274,33 @@ class RpcAuthenticationTest {
                 unknownSession, 401, refused.asByteArray(), RcbTestResource.REPLICA_KEY.publicKey()).orElseThrow();
         assertThat(restart.incarnation()).isEqualTo(session.incarnation()).isEqualTo(signedBy.incarnation());
         assertThat(restart.uptimeMillis()).isGreaterThan(0);
+    }
+
+    /**
+     * A refusal is signed wherever it is made: by a contract method's check, by the default check, by the body check.
+     */
+    @Test
+    void refusalsOfAnIdentifiedCallerAreSignedWhereverTheyAreMade() {
+        byte[] none = new byte[0];
+        for (String path : List.of("/rpc/greeter.v1/greet", "/test/whoami", "/test/plain", "/reside/grants/mine")) {
+            String authorization = RequestProofs.sign(CALLER, REPLICA, new RequestProofs.Request("GET", path, none,
+                    null), Instant.now());
+            given().header("Authorization", authorization).get(path);
+            Response replayed = given().header("Authorization", authorization).get(path);
+            expect401(replayed, "proof-replayed");
+            assertThat(ResponseProofs.verifySigned(replayed.header(ResponseProofs.HEADER_NAME),
+                    authorization.substring("Reside ".length()), 401, replayed.asByteArray(),
+                    RcbTestResource.REPLICA_KEY.publicKey())).as(path).isPresent();
+        }
+        String enter = "/rpc/greeter.v1/enter";
+        String tampered = RequestProofs.sign(CALLER, REPLICA, new RequestProofs.Request("POST", enter, body("lobby",
+                "ann"), null), Instant.now());
+        Response mismatch = given().header("Authorization", tampered).contentType("application/json")
+                .body(body("attic", "ann")).post(enter);
+        expect401(mismatch, "body-mismatch");
+        assertThat(ResponseProofs.verifySigned(mismatch.header(ResponseProofs.HEADER_NAME),
+                tampered.substring("Reside ".length()), 401, mismatch.asByteArray(),
+                RcbTestResource.REPLICA_KEY.publicKey())).isPresent();
     }
 
     @Test
@@ -502,8 +543,8 @@ class RpcAuthenticationTest {
                 .body("permission", equalTo("room:enter{attic} of " + contract()));
         signed(CALLER, REPLICA, "POST", enter, body("lobby", ""), null, Instant.now()).post(enter).then()
                 .statusCode(400).body("code", equalTo("invalid-input"))
-                .body("errors[0].field", equalTo("request.who"))
-                .body("errors[0].message", equalTo("must not be blank"));
+                .body("errors[0].field", equalTo("request.who")).body("errors[0].message", equalTo("must not be blank"))
+                .body("detail", equalTo("invalid request: request.who must not be blank"));
         byte[] broken = "{\"room\":\"lobby\",".getBytes(StandardCharsets.UTF_8);
         signed(CALLER, REPLICA, "POST", enter, broken, null, Instant.now()).post(enter).then()
                 .statusCode(400).body("code", equalTo("invalid-input"));
@@ -526,6 +567,14 @@ class RpcAuthenticationTest {
 
     @Inject
     RequirementClients clients;
+
+    /** A requirement key given in code is checked against the replica's declaration, as the build checks injections. */
+    @Test
+    void aRequirementKeyTheReplicaDoesNotDeclareIsRefusedByName() {
+        assertThatThrownBy(() -> clients.requirement("greter", GreeterApi.class).api())
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("no requirement 'greter' (declared: self)");
+        assertThat(clients.requirement("self", GreeterApi.class).api()).isNotNull();
+    }
 
     /**
      * Regression: a Vert.x client driven from threads with no context occasionally never sent a request (ADR 0004).

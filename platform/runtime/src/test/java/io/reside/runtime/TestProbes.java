@@ -1,5 +1,6 @@
 package io.reside.runtime;
 
+import jakarta.annotation.security.PermitAll;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -7,14 +8,13 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
-import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.reside.model.error.ResideException;
 import io.reside.runtime.client.Requirement;
 import io.reside.runtime.client.RequirementClients;
 import io.reside.runtime.greeter.GreeterApi;
 
-/** Tests only: who the platform says the caller is, and calls through a requirement client. */
+/** Tests only: who the platform says the caller is, calls through a requirement client, the default security. */
 @Path("/test")
 public class TestProbes {
 
@@ -30,15 +30,33 @@ public class TestProbes {
 
     @GET
     @Path("whoami")
-    @Authenticated
+    // no security annotation: a caller with a valid proof (secure by default, RequireCaller)
     @Produces(MediaType.TEXT_PLAIN)
     public String whoami() {
         return identity.getPrincipal().getName() + " actor=" + identity.getAttribute("reside.actor") + " via="
                 + identity.getAttribute("reside.via");
     }
 
+    /** Not annotated: like every endpoint of a replica, it needs a valid proof. */
+    @GET
+    @Path("plain")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String plain() {
+        return "plain";
+    }
+
+    /** Explicitly public. */
+    @GET
+    @Path("public")
+    @PermitAll
+    @Produces(MediaType.TEXT_PLAIN)
+    public String open() {
+        return "public";
+    }
+
     @GET
     @Path("call-self")
+    @PermitAll // tests only: lets a test drive a call through the requirement client without signing it
     @Produces(MediaType.TEXT_PLAIN)
     public String callSelf(@QueryParam("delegation") String delegation) {
         try {

@@ -63,11 +63,15 @@ import io.reside.model.manifest.ReplicaManifest;
  * Option {@code -Areside.prefix=<registry>/<path>} sets the identity prefix (default
  * {@value Identities#DEFAULT_PREFIX}).
  */
-@SupportedAnnotationTypes({ "io.reside.model.annotation.Contract", "io.reside.model.annotation.Replica" })
+@SupportedAnnotationTypes({ "io.reside.model.annotation.Contract", "io.reside.model.annotation.Replica",
+        ManifestProcessor.REQUIREMENT })
 @SupportedOptions(ManifestProcessor.PREFIX_OPTION)
 public final class ManifestProcessor extends AbstractProcessor {
 
     public static final String PREFIX_OPTION = "reside.prefix";
+    /** The qualifier that injects a requirement's client (in reside-runtime, which this processor does not see). */
+    static final String REQUIREMENT = "io.reside.runtime.client.Requirement";
+    private static final String BEANS_XML = "META-INF/beans.xml";
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final String PLACEHOLDER = "{replica.name}";
 
@@ -75,6 +79,11 @@ public final class ManifestProcessor extends AbstractProcessor {
     private final Map<String, Optional<ContractManifest>> contracts = new HashMap<>();
     private boolean replicaSeen;
     private boolean prefixReported;
+    private boolean beansXmlWritten;
+    /** The requirements of this module's replica: key → contract interface; null until the replica is seen. */
+    private Map<String, String> requirementKeys;
+    /** Every {@code @Requirement} injection point of this compilation, checked once all rounds are done. */
+    private final List<Element> requirementUses = new ArrayList<>();
 
     @Override
     public SourceVersion getSupportedSourceVersion() {
@@ -93,7 +102,63 @@ public final class ManifestProcessor extends AbstractProcessor {
         for (Element e : round.getElementsAnnotatedWith(Replica.class)) {
             replica((TypeElement) e, prefix);
         }
+        TypeElement requirement = processingEnv.getElementUtils().getTypeElement(REQUIREMENT);
+        if (requirement != null) {
+            requirementUses.addAll(round.getElementsAnnotatedWith(requirement));
+        }
+        if (round.processingOver()) {
+            checkRequirementUses();
+        }
         return false;
+    }
+
+    /**
+     * Each {@code @Requirement("key")} must name a requirement of this module's {@code @Replica}, and inject its
+     * contract: a typo would otherwise compile, start, and fail every call at run time.
+     */
+    private void checkRequirementUses() {
+        for (Element use : requirementUses) {
+            String key = annotationValue(use, REQUIREMENT).orElse("");
+            String where = "ReSide: @Requirement(\"" + key + "\") on " + use.getSimpleName() + ": ";
+            if (requirementKeys == null) {
+                processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR, where + "this module declares no "
+                        + "@Replica, so it has no requirements; declare the requirement in the replica's @Replica",
+                        use);
+                continue;
+            }
+            String contract = requirementKeys.get(key);
+            if (contract == null) {
+                processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR, where + "no requirement '" + key
+                        + "' (declared: " + (requirementKeys.isEmpty() ? "none"
+                                : String.join(", ",
+                                        requirementKeys.keySet()))
+                        + ")", use);
+                continue;
+            }
+            TypeMirror type = use.getKind() == ElementKind.METHOD ? ((ExecutableElement) use).getReturnType()
+                    : use.asType();
+            String injected = type instanceof DeclaredType d ? ((TypeElement) d.asElement()).getQualifiedName()
+                    .toString() : type.toString();
+            if (!injected.equals(contract)) {
+                processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR, where + "requirement '" + key
+                        + "' is a client of " + contract + ", not of " + injected, use);
+            }
+        }
+        requirementUses.clear();
+    }
+
+    private static Optional<String> annotationValue(Element element, String annotation) {
+        for (AnnotationMirror m : element.getAnnotationMirrors()) {
+            if (((TypeElement) m.getAnnotationType().asElement()).getQualifiedName().contentEquals(annotation)) {
+                for (Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> v : m.getElementValues()
+                        .entrySet()) {
+                    if (v.getKey().getSimpleName().contentEquals("value")) {
+                        return Optional.of(String.valueOf(v.getValue().getValue()));
+                    }
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     private String prefix() {
@@ -162,6 +227,7 @@ public final class ManifestProcessor extends AbstractProcessor {
             String[] nativeImage = NativeImageConfig.of(processingEnv, type, params);
             writeText("META-INF/native-image/reside/" + key + "/reflect-config.json", nativeImage[0], type);
             writeText("META-INF/native-image/reside/" + key + "/proxy-config.json", nativeImage[1], type);
+            writeBeansXml(type);
         }
         return result;
     }
@@ -175,7 +241,8 @@ public final class ManifestProcessor extends AbstractProcessor {
             return;
         }
         if (!ManifestValidator.PERMISSION_NAME.matcher(name).matches()) {
-            problems.add(at + ": the name must look like resource:action[:scope] (lowercase words and ':')");
+            problems.add(at + ": the name must look like resource:action[:scope]: two or more lowercase words "
+                    + "(letters, digits, '-') joined by ':', e.g. greet:any");
         }
         TypeElement params = typeOf(() -> p.params());
         ObjectNode schema;
@@ -205,6 +272,14 @@ public final class ManifestProcessor extends AbstractProcessor {
         if (methods.containsKey(name)) {
             problems.add(at + " is declared twice; RPC method names must be unique (no overloads)");
             return;
+        }
+        for (VariableElement parameter : method.getParameters()) {
+            List<String> constrained = constrainedComponents(parameter.asType());
+            if (!constrained.isEmpty() && !hasAnnotation(parameter, "jakarta.validation.Valid")) {
+                problems.add(at + ": parameter '" + parameter.getSimpleName() + "' has constraints ("
+                        + String.join(", ", constrained) + ") but no @Valid, so nothing would check them: write @Valid "
+                        + "before it");
+            }
         }
         RpcMethod rpc = method.getAnnotation(RpcMethod.class);
         if (rpc == null) {
@@ -244,6 +319,28 @@ public final class ManifestProcessor extends AbstractProcessor {
         methods.put(name, new ContractManifest.Method(
                 rpc == null ? Map.of() : displayInfo(rpc.displayInfo(), at + " displayInfo", problems),
                 get ? "GET" : "POST", required));
+    }
+
+    /** The components of a record type that carry Bean Validation constraints, as {@code name @Constraint}. */
+    private List<String> constrainedComponents(TypeMirror type) {
+        List<String> found = new ArrayList<>();
+        if (!(type instanceof DeclaredType declared) || declared.asElement().getKind() != ElementKind.RECORD) {
+            return found;
+        }
+        for (Element e : declared.asElement().getEnclosedElements()) {
+            // a constraint on a record component lands on its field (their @Target has FIELD, not RECORD_COMPONENT)
+            if (e.getKind() != ElementKind.FIELD || e.getModifiers().contains(Modifier.STATIC)) {
+                continue;
+            }
+            for (AnnotationMirror a : e.getAnnotationMirrors()) {
+                Element annotation = a.getAnnotationType().asElement();
+                if (hasAnnotation(annotation, "jakarta.validation.Constraint")
+                        || ((TypeElement) annotation).getQualifiedName().contentEquals("jakarta.validation.Valid")) {
+                    found.add(e.getSimpleName() + " @" + annotation.getSimpleName());
+                }
+            }
+        }
+        return found;
     }
 
     /** Checks that a path like {@code request.realm} leads from a parameter to a value; returns the problem. */
@@ -307,7 +404,9 @@ public final class ManifestProcessor extends AbstractProcessor {
                     .ifPresent(c -> implementations.put(impl.key(), new ReplicaManifest.Implementation(c.identity())));
         }
         Map<String, ReplicaManifest.Requirement> requirements = new LinkedHashMap<>();
+        requirementKeys = new LinkedHashMap<>();
         for (Replica.Requirement req : r.requirements()) {
+            requirementKeys.putIfAbsent(req.key(), typeOf(req::contract).getQualifiedName().toString());
             String at = "requirement '" + req.key() + "'";
             if (requirements.containsKey(req.key())) {
                 problems.add(at + " is declared twice");
@@ -454,6 +553,31 @@ public final class ManifestProcessor extends AbstractProcessor {
         if (description.isBlank()) {
             problems.add(at + "." + locale + ".description must not be empty (en and ru texts are required)");
         }
+    }
+
+    /**
+     * An empty {@code META-INF/beans.xml} makes Quarkus index the contract's jar when a replica is built, so that it
+     * sees the JAX-RS annotations of the interface and serves it (without an index, a replica implementing the
+     * contract would serve none of its methods). The contract module needs no Jandex plugin. Not written when the
+     * module has a beans.xml of its own.
+     */
+    private void writeBeansXml(Element origin) {
+        if (beansXmlWritten) {
+            return;
+        }
+        beansXmlWritten = true;
+        try (InputStream existing = processingEnv.getFiler().getResource(StandardLocation.CLASS_OUTPUT, "", BEANS_XML)
+                .openInputStream()) {
+            return; // the module's own (copied from its resources)
+        } catch (IOException | IllegalArgumentException e) {
+            // none: write ours
+        }
+        writeText(BEANS_XML, """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!-- Written by reside-manifest-processor: Quarkus indexes a jar with a beans.xml, and so serves the
+                     JAX-RS interfaces of the contracts in it. A contract declares no beans. -->
+                <beans xmlns="https://jakarta.ee/xml/ns/jakartaee" version="4.0" bean-discovery-mode="annotated"/>
+                """, origin);
     }
 
     private void write(String resource, Manifest manifest, Element origin) {

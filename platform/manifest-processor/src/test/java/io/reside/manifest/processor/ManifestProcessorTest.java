@@ -151,6 +151,71 @@ class ManifestProcessorTest {
                 "ReSide replica demo: requirement 'peers' requests permission 'realm:read': params.name: is required");
     }
 
+    @Test
+    void aPermissionNameMustHaveAnActionAfterItsResource() {
+        assertErrors(
+                change(API, s -> s.replace("@Permission(name = \"handler:setup\"", "@Permission(name = \"handler\"")
+                        .replace("@Grant(name = \"handler:setup\"", "@Grant(name = \"handler\"")),
+                "ReSide contract DemoApi: permission 'handler': the name must look like resource:action[:scope]: two or "
+                        + "more lowercase words (letters, digits, '-') joined by ':', e.g. greet:any");
+    }
+
+    @Test
+    void aConstrainedParameterWithoutValidFailsTheBuild() {
+        Map<String, String> sources = change(API, s -> s.replace("record CreateItemRequest(String realm,",
+                "record CreateItemRequest(@NotBlank String realm,"));
+        assertErrors(sources, "ReSide contract DemoApi: method 'createItem': parameter 'request' has constraints "
+                + "(realm @NotBlank) but no @Valid, so nothing would check them: write @Valid before it");
+        sources.put(API, sources.get(API).replace("Item createItem(CreateItemRequest request)",
+                "Item createItem(@jakarta.validation.Valid CreateItemRequest request)"));
+        assertThat(Compilation.compile(sources).errors()).isEmpty();
+    }
+
+    /** The qualifier lives in reside-runtime; the processor knows it by name, so a copy of it does here. */
+    static final String REQUIREMENT_QUALIFIER = """
+            package io.reside.runtime.client;
+
+            @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+            public @interface Requirement {
+                String value();
+            }
+            """;
+
+    @Test
+    void aRequirementKeyThatTheReplicaDoesNotDeclareFailsTheBuild() {
+        Map<String, String> sources = sample();
+        sources.put("io/reside/runtime/client/Requirement.java", REQUIREMENT_QUALIFIER);
+        sources.put("demo/Caller.java", """
+                package demo;
+
+                import io.reside.runtime.client.Requirement;
+
+                public class Caller {
+                    @Requirement("peer")
+                    DemoApi typo;
+
+                    @Requirement("peers")
+                    String wrongType;
+
+                    @Requirement("peers")
+                    DemoApi right;
+                }
+                """);
+        Compilation c = Compilation.compile(sources);
+        assertThat(c.success()).isFalse();
+        assertThat(c.errors()).containsExactlyInAnyOrder(
+                "ReSide: @Requirement(\"peer\") on typo: no requirement 'peer' (declared: peers)",
+                "ReSide: @Requirement(\"peers\") on wrongType: requirement 'peers' is a client of demo.DemoApi, not of "
+                        + "java.lang.String");
+    }
+
+    @Test
+    void aContractJarCarriesABeansXmlSoThatQuarkusIndexesIt() {
+        Compilation c = Compilation.compile(sample());
+        assertThat(c.resource("META-INF/beans.xml")).hasValueSatisfying(xml -> assertThat(xml)
+                .contains("bean-discovery-mode=\"annotated\"").contains("reside-manifest-processor"));
+    }
+
     private static void assertErrors(Map<String, String> sources, String expected) {
         Compilation c = Compilation.compile(sources);
         assertThat(c.success()).as("compilation succeeded").isFalse();

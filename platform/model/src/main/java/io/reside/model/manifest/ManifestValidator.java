@@ -20,7 +20,7 @@ import io.reside.model.PermissionParams;
 public final class ManifestValidator {
 
     /** {@code resource:action[:scope]}: lowercase words separated by ':'. */
-    public static final Pattern PERMISSION_NAME = Pattern.compile("[a-z][a-z0-9-]*(?::[a-z][a-z0-9-]*)*");
+    public static final Pattern PERMISSION_NAME = Pattern.compile("[a-z][a-z0-9-]*(?::[a-z][a-z0-9-]*)+");
     public static final Pattern METHOD_NAME = Pattern.compile("[a-z][a-zA-Z0-9]*");
     public static final Pattern KEY = Pattern.compile("[a-z][a-zA-Z0-9-]*");
     /** Kubernetes object names are DNS labels. */

@@ -32,6 +32,7 @@ import io.reside.model.error.ResideException;
 import io.reside.permissions.Rcb;
 import io.reside.permissions.RcbView;
 import io.reside.runtime.AccountIdentity;
+import io.reside.runtime.Contracts;
 import io.reside.runtime.ResideConfig;
 import io.reside.runtime.rpc.RpcMetrics;
 import io.reside.security.AccountRegistry;
@@ -98,6 +99,26 @@ public class RequirementClients {
         }
     }
 
+    /**
+     * A requirement must be declared by the replica's {@code @Replica}, with this contract: a typo would otherwise
+     * fail every call with "no implementor in the RCB". (The build checks {@code @Requirement} injection points; this
+     * is for keys given in code.)
+     */
+    private static void checkDeclared(String key, Class<?> contract) {
+        Contracts.replica().ifPresent(r -> {
+            var requirement = r.requirements().get(key);
+            if (requirement == null) {
+                throw new IllegalArgumentException("no requirement '" + key + "' (declared: " + (r.requirements()
+                        .isEmpty() ? "none" : String.join(", ", r.requirements().keySet())) + ")");
+            }
+            String identity = Contracts.of(contract).identity();
+            if (!requirement.identity().equals(identity)) {
+                throw new IllegalArgumentException("requirement '" + key + "' is a client of " + requirement.identity()
+                        + ", not of " + identity);
+            }
+        });
+    }
+
     /** A proxy calling the (first) implementor of requirement {@code key} as this replica. */
     public <T> T client(String key, Class<T> contract) {
         return proxy(key, contract, null, null);
@@ -134,6 +155,7 @@ public class RequirementClients {
     }
 
     private <T> T proxy(String key, Class<T> contract, String replicaId, String delegation) {
+        checkDeclared(key, contract);
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.getDeclaringClass() == Object.class) {
                 return switch (method.getName()) {

@@ -8,6 +8,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.reside.runtime.ResideConfig;
+import io.reside.runtime.ServedContracts;
 import io.vertx.ext.web.Router;
 
 /**
@@ -21,11 +22,20 @@ public class AccessLog {
     @Inject
     ResideConfig config;
 
+    private static boolean isLoopback(String address) {
+        return address.equals("127.0.0.1") || address.equals("::1") || address.equals("0:0:0:0:0:0:0:1");
+    }
+
     void install(@Observes Router router) {
         if (!config.rpc().accessLog()) {
             return;
         }
         router.route("/rpc/*").order(-2000).handler(ctx -> {
+            if (ctx.request().getHeader(ServedContracts.HEADER) != null && ctx.request().remoteAddress() != null
+                    && isLoopback(ctx.request().remoteAddress().hostAddress())) {
+                ctx.next(); // the replica's own start-up check
+                return;
+            }
             long start = System.nanoTime();
             ctx.addEndHandler(done -> {
                 String caller = "-";

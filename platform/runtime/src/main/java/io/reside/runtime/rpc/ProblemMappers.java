@@ -72,8 +72,9 @@ public class ProblemMappers {
             int dot = path.indexOf('.');
             return new Problem.FieldError(dot < 0 ? path : path.substring(dot + 1), v.getMessage());
         }).sorted(java.util.Comparator.comparing(Problem.FieldError::field)).toList();
-        return problem(Problem.of(ErrorCode.INVALID_INPUT, "invalid request: " + errors.size() + " field(s)")
-                .withErrors(errors));
+        String detail = errors.stream().map(f -> f.field() + " " + f.message()).collect(
+                java.util.stream.Collectors.joining("; ", "invalid request: ", ""));
+        return problem(Problem.of(ErrorCode.INVALID_INPUT, detail).withErrors(errors));
     }
 
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER - 100)

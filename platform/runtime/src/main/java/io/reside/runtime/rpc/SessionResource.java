@@ -7,7 +7,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.reside.model.error.ResideException;
 import io.reside.security.AuthenticationFailure;
@@ -24,7 +23,7 @@ public class SessionResource {
     RpcServer server;
 
     @POST
-    @Authenticated
+    // no security annotation: a caller with a valid proof (secure by default, RequireCaller)
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     public Sessions.HandshakeResponse open(Sessions.HandshakeRequest request) {

@@ -1,5 +1,6 @@
 package io.reside.runtime.security;
 
+import java.lang.annotation.Annotation;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,12 +22,23 @@ import io.reside.model.annotation.Requires;
 
 /**
  * Binds {@link EnforcePermissionInterceptor} to every method of a bean that implements a method of a
- * {@link Contract} interface, carrying the method's {@link Requires}. Annotations on interface methods do not bind
+ * {@link Contract} interface, carrying the method's {@link Requires}; and {@link RequireCallerInterceptor} to every
+ * other JAX-RS resource method that declares no security of its own ({@code @PermitAll}, {@code @RolesAllowed},
+ * {@code @DenyAll}, {@code @Authenticated}, {@code @PermissionsAllowed}, on the method or its class): secure by
+ * default. Annotations on interface methods do not bind
  * interceptors to implementing classes (CDI), and Quarkus's own {@code @PermissionsAllowed} cannot express ReSide
  * permission names, so we add the binding at build time: a CDI build-compatible extension, run by Quarkus during the
  * build, with no reflection at run time.
  */
 public class ContractEnforcementExtension implements BuildCompatibleExtension {
+
+    private static final List<Class<? extends Annotation>> HTTP_METHODS = List.of(jakarta.ws.rs.GET.class,
+            jakarta.ws.rs.POST.class, jakarta.ws.rs.PUT.class, jakarta.ws.rs.DELETE.class, jakarta.ws.rs.PATCH.class,
+            jakarta.ws.rs.HEAD.class, jakarta.ws.rs.OPTIONS.class);
+    private static final List<Class<? extends Annotation>> SECURITY = List.of(
+            jakarta.annotation.security.PermitAll.class, jakarta.annotation.security.RolesAllowed.class,
+            jakarta.annotation.security.DenyAll.class, io.quarkus.security.Authenticated.class,
+            io.quarkus.security.PermissionsAllowed.class);
 
     @Enhancement(types = Object.class, withSubtypes = true)
     public void bind(ClassConfig config) {
@@ -35,16 +47,21 @@ public class ContractEnforcementExtension implements BuildCompatibleExtension {
             return;
         }
         List<ClassInfo> contracts = new ArrayList<>(contractsOf(type, new LinkedHashSet<>()));
-        if (contracts.isEmpty()) {
-            return;
-        }
+        boolean classDeclaresSecurity = SECURITY.stream().anyMatch(type::hasAnnotation);
         for (MethodConfig method : config.methods()) {
+            boolean contractMethod = false;
             for (ClassInfo contract : contracts) {
                 for (MethodInfo declared : contract.methods()) {
                     if (!declared.isStatic() && sameSignature(declared, method.info())) {
                         method.addAnnotation(binding(contract, declared));
+                        contractMethod = true;
                     }
                 }
+            }
+            MethodInfo m = method.info();
+            if (!contractMethod && HTTP_METHODS.stream().anyMatch(m::hasAnnotation) && !classDeclaresSecurity
+                    && SECURITY.stream().noneMatch(m::hasAnnotation)) {
+                method.addAnnotation(RequireCaller.class);
             }
         }
     }

@@ -8,7 +8,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.reside.permissions.GrantStatus;
 import io.reside.runtime.PermissionChecks;
@@ -28,7 +27,7 @@ public class MyGrantsResource {
 
     @GET
     @Path("mine")
-    @Authenticated
+    // no security annotation: a caller with a valid proof (secure by default, RequireCaller)
     @Produces(MediaType.APPLICATION_JSON)
     public List<GrantStatus> mine() {
         return checks.grantsOf(identity.getPrincipal().getName());

@@ -9,6 +9,7 @@ import io.reside.model.annotation.Text;
         displayInfo = @DisplayInfo(
                 en = @Text(title = "Greeter", description = "A test replica"),
                 ru = @Text(title = "Приветствие", description = "Тестовая реплика")),
-        implementations = @Replica.Implementation(key = "greeter", contract = GreeterApi.class))
+        implementations = @Replica.Implementation(key = "greeter", contract = GreeterApi.class),
+        requirements = @Replica.Requirement(key = "self", contract = GreeterApi.class, optional = true))
 public class GreeterReplica {
 }

@@ -1,5 +1,6 @@
 package io.reside.it.consumer;
 
+import jakarta.annotation.security.PermitAll;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -14,9 +15,10 @@ import io.reside.runtime.client.RequirementClients;
 
 /**
  * Lets the integration tests make the consumer call its requirement, and see the outcome as the consumer sees it.
- * Not authenticated: a test replica only.
+ * Explicitly public: a test replica only.
  */
 @Path("/drive")
+@PermitAll
 @Produces(MediaType.APPLICATION_JSON)
 public class Driver {
 

@@ -1,5 +1,6 @@
 package io.reside.it.provider;
 
+import jakarta.annotation.security.PermitAll;
 import jakarta.validation.Valid;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -18,6 +19,7 @@ public class BaselineResource {
 
     @POST
     @Path("echo")
+    @PermitAll // the benchmark's baseline: explicitly public, as no endpoint of a real replica should be
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     public EchoApi.EchoReply echo(@Valid EchoApi.EchoRequest request) {
