@@ -362,7 +362,8 @@ public final class EtcdServer implements AutoCloseable {
                 + "https://github.com/etcd-io/etcd/releases and set " + BINARY_ENV + "=/path/to/etcd.";
     }
 
-    private static Optional<Path> findOnPath(String executable) {
+    /** The first executable file of this name in a directory of the PATH. */
+    static Optional<Path> findOnPath(String executable) {
         String path = System.getenv("PATH");
         if (path == null) {
             return Optional.empty();
