@@ -60,29 +60,58 @@ public final class RegistryClient {
 
     /**
      * @param insecure registries (host:port) reached over plain HTTP besides loopback ones
+     * @param mirrors registry → the registry (host:port) to read its images from instead; identities are unchanged
      * @param timeout the deadline of each call (a blob download included)
      * @param username for the token endpoint of a registry that requires it, or null
      * @param password its password, or null; never logged or put in an error
      */
-    public record Options(Set<String> insecure, Duration connectTimeout, Duration timeout, String username,
-            String password) {
+    public record Options(Set<String> insecure, Map<String, String> mirrors, Duration connectTimeout,
+            Duration timeout, String username, String password) {
 
-        public static final Options DEFAULT = new Options(Set.of(), Duration.ofSeconds(5), Duration.ofSeconds(60), null,
-                null);
+        public static final Options DEFAULT = new Options(Set.of(), Map.of(), Duration.ofSeconds(5),
+                Duration.ofSeconds(60), null, null);
 
         public Options {
             insecure = Set.copyOf(insecure);
+            mirrors = Map.copyOf(mirrors);
             requireNonNull(connectTimeout, "connectTimeout");
             requireNonNull(timeout, "timeout");
         }
 
         public Options withInsecure(Set<String> registries) {
-            return new Options(registries, connectTimeout, timeout, username, password);
+            return new Options(registries, mirrors, connectTimeout, timeout, username, password);
+        }
+
+        public Options withMirrors(Map<String, String> value) {
+            return new Options(insecure, value, connectTimeout, timeout, username, password);
+        }
+
+        public Options withTimeout(Duration value) {
+            return new Options(insecure, mirrors, connectTimeout, value, username, password);
+        }
+
+        /**
+         * Mirrors written as {@code <registry>=<mirror>}.
+         *
+         * @throws IllegalArgumentException naming an entry that is not of that form
+         */
+        public static Map<String, String> parseMirrors(java.util.Collection<String> entries) {
+            Map<String, String> result = new LinkedHashMap<>();
+            for (String entry : entries) {
+                int eq = entry.indexOf('=');
+                if (eq <= 0 || eq == entry.length() - 1) {
+                    throw new IllegalArgumentException("registry mirror '" + entry + "' is not <registry>=<mirror>, "
+                            + "e.g. localhost:5000=127.0.0.1:35011");
+                }
+                result.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
+            }
+            return result;
         }
 
         @Override
         public String toString() {
-            return "Options[insecure=" + insecure + ", timeout=" + timeout + ", username=" + username + "]";
+            return "Options[insecure=" + insecure + ", mirrors=" + mirrors + ", timeout=" + timeout + ", username="
+                    + username + "]";
         }
     }
 
@@ -284,7 +313,8 @@ public final class RegistryClient {
 
     /** Sends a GET, with the bearer token of the repository when the registry asked for one. */
     private <T> HttpResponse<T> send(ImageReference ref, String path, String accept, HttpResponse.BodyHandler<T> body) {
-        URI uri = base(ref.registry()).resolve(path);
+        String host = options.mirrors().getOrDefault(ref.registry(), ref.registry());
+        URI uri = base(host).resolve(path);
         String scope = "repository:" + ref.repository() + ":pull";
         try {
             HttpResponse<T> r = http.send(request(uri, accept, tokens.get(ref.registry() + " " + scope)), body);
@@ -301,7 +331,7 @@ public final class RegistryClient {
             }
             return r;
         } catch (IOException e) {
-            throw new RegistryException(RegistryException.Kind.UNREACHABLE, "registry " + ref.registry()
+            throw new RegistryException(RegistryException.Kind.UNREACHABLE, "registry " + host
                     + " is unreachable (" + uri.getScheme() + "): " + (e.getMessage() == null ? e.toString()
                             : e.getMessage()));
         } catch (InterruptedException e) {

@@ -10,7 +10,8 @@ import io.reside.security.AccountRegistry;
 
 /**
  * This replica's account: its key, loaded from {@code RESIDE_ACCOUNT_KEY} or {@code RESIDE_ACCOUNT_KEY_FILE}, checked
- * against the public key registered for {@code RESIDE_ACCOUNT_ID}. Every failure message names the property to fix
+ * against the public key registered for {@code RESIDE_ACCOUNT_ID} (by default the key's own account id). Every failure
+ * message names the property to fix
  * and never contains the key.
  */
 public final class AccountIdentity {
@@ -34,9 +35,9 @@ public final class AccountIdentity {
      * @throws IllegalStateException with a message naming the property to fix
      */
     static AccountIdentity load(ResideConfig config, AccountRegistry registry) {
-        String accountId = config.accountId().orElseThrow(() -> new IllegalStateException(
-                "RESIDE_ACCOUNT_ID (reside.account-id) is not set: a replica with an RCB needs its account id (acc_...)"));
         AccountKey key = readKey(config.accountKey(), config.accountKeyFile());
+        // an account id names exactly one key: without RESIDE_ACCOUNT_ID, the key's own is meant
+        String accountId = config.accountId().orElse(key.accountId());
         if (!key.accountId().equals(accountId)) {
             throw new IllegalStateException("the private key in " + keySource(config) + " belongs to account "
                     + key.accountId() + ", not to RESIDE_ACCOUNT_ID=" + accountId + ": give this replica its own key");

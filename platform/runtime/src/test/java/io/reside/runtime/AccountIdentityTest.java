@@ -49,8 +49,11 @@ class AccountIdentityTest {
                         "reside.account-key-file", keyFile.toString())), registry);
                 assertThat(ok.accountId()).isEqualTo(id);
 
-                expectFailure(etcd, registry, Map.of("reside.account-key", KEY.toPem()),
-                        "RESIDE_ACCOUNT_ID (reside.account-id) is not set");
+                // without RESIDE_ACCOUNT_ID the key's own account is meant
+                assertThat(AccountIdentity.load(config(etcd, Map.of("reside.account-key", KEY.toPem())), registry)
+                        .accountId()).isEqualTo(id);
+                expectFailure(etcd, registry, Map.of("reside.account-key", OTHER.toPem()),
+                        "account " + OTHER.accountId() + " (RESIDE_ACCOUNT_ID) is not in the account registry");
                 expectFailure(etcd, registry, Map.of("reside.account-id", id),
                         "no account key: set RESIDE_ACCOUNT_KEY_FILE");
                 expectFailure(etcd, registry, Map.of("reside.account-id", id, "reside.account-key", KEY.toPem(),

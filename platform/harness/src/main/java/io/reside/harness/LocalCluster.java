@@ -1,0 +1,294 @@
+package io.reside.harness;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import io.reside.contracts.alpha.v1.AlphaApi;
+import io.reside.etcd.Store;
+import io.reside.etcd.StoreConfig;
+import io.reside.images.ImageBuilder;
+import io.reside.images.ImageReference;
+import io.reside.images.RegistryClient;
+import io.reside.model.manifest.ContractManifest;
+import io.reside.model.manifest.Manifest;
+import io.reside.model.manifest.Manifests;
+import io.reside.security.AccountKey;
+import io.reside.security.AccountRegistry;
+import io.reside.security.PublicKey;
+import io.reside.testing.EtcdServer;
+import io.reside.testing.RegistryServer;
+import io.reside.testing.ReplicaProcess;
+
+/**
+ * A whole ReSide cluster on loopback, for multi-process tests: a real etcd, a real registry, and Alpha (from its
+ * packaged application) with the local runtime, its registry {@value #IDENTITY_REGISTRY} mirrored to the test
+ * registry, and an operator account that claims super-admin access with the claim code, as {@code reside dev} does.
+ * Replicas are built into images ({@link #push}) and loaded through real load requests ({@link #load}); nothing is
+ * written to etcd by hand. {@link #close()} stops Alpha (which stops its replicas), the registry and etcd.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+    /** The registry named by the identities of images built with the default prefix. */
+    public static final String IDENTITY_REGISTRY = "localhost:5000";
+
+    private final Path dir;
+    private final EtcdServer etcd;
+    private final RegistryServer registry;
+    private final ReplicaProcess alpha;
+    private final AccountKey operator;
+    private final PublicKey alphaKey;
+    private final Store store;
+    private final AccountRegistry accounts;
+    private final ImageBuilder builder;
+    private final AlphaApi admin;
+
+    private LocalCluster(Path alphaApp, Map<String, String> alphaEnv) throws IOException {
+        dir = Files.createTempDirectory("reside-cluster-");
+        etcd = EtcdServer.start();
+        registry = RegistryServer.start();
+        operator = AccountKey.generate();
+        Path alphaKeyFile = dir.resolve("alpha.pem");
+        Map<String, String> env = new HashMap<>();
+        env.put("RESIDE_ETCD_ENDPOINTS", etcd.endpoint());
+        env.put("RESIDE_CLUSTER", "test");
+        env.put("RESIDE_ACCOUNT_KEY_FILE", alphaKeyFile.toString());
+        env.put("ALPHA_LOCAL_STATE_DIR", dir.resolve("alpha").toString());
+        env.put("ALPHA_REGISTRY_MIRROR", IDENTITY_REGISTRY + "=" + registry.address());
+        env.put("ALPHA_BOOTSTRAP_OPERATOR_PUBLIC_KEY", operator.publicKey().toBase64url());
+        env.put("ALPHA_RECONCILE_INTERVAL", "500ms");
+        env.putAll(alphaEnv);
+        alpha = ReplicaProcess.start("alpha", alphaApp, freePort(), env, Map.of());
+        alpha.awaitReady(Duration.ofSeconds(90));
+        alphaKey = AccountKey.fromPem(Files.readString(alphaKeyFile)).publicKey();
+        store = Store.connect(StoreConfig.builder().endpoints(etcd.endpoint()).cluster("test").build());
+        accounts = AccountRegistry.open(store, Duration.ofSeconds(10));
+        builder = new ImageBuilder(RegistryClient.Options.DEFAULT, dir.resolve("jib"));
+        admin = SignedClient.of(AlphaApi.class, URI.create(alpha.baseUrl()), operator, alphaKey);
+        String code = Files.readString(dir.resolve("alpha/claim-code")).trim();
+        admin.claimSuperAdminAccess(new AlphaApi.ClaimSuperAdminAccess(code));
+        awaitCondition("the operator's super-admin grants applied", Duration.ofSeconds(30), () -> admin.getMyGrants(),
+                grants -> grants.size() == 7 && grants.stream().allMatch(g -> g.state().equals("current")));
+    }
+
+    /** Starts etcd, a registry and Alpha from its packaged application ({@code replicas/alpha/target/quarkus-app}). */
+    public static LocalCluster start(Path alphaApp) {
+        return start(alphaApp, Map.of());
+    }
+
+    /** @param alphaEnv more environment for Alpha ({@code ALPHA_*}, {@code RESIDE_*}) */
+    public static LocalCluster start(Path alphaApp, Map<String, String> alphaEnv) {
+        try {
+            return new LocalCluster(alphaApp, alphaEnv);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** alpha.v1, as the operator (a super-admin). */
+    public AlphaApi alpha() {
+        return admin;
+    }
+
+    /** alpha.v1 as another account. */
+    public AlphaApi alphaAs(AccountKey key) {
+        return SignedClient.of(AlphaApi.class, URI.create(alpha.baseUrl()), key, alphaKey);
+    }
+
+    public AccountKey operator() {
+        return operator;
+    }
+
+    public EtcdServer etcd() {
+        return etcd;
+    }
+
+    public RegistryServer registry() {
+        return registry;
+    }
+
+    public ReplicaProcess alphaProcess() {
+        return alpha;
+    }
+
+    /** Alpha's state directory (its replicas' logs are in {@code logs/}). */
+    public Path alphaState() {
+        return dir.resolve("alpha");
+    }
+
+    /** A read-only view of the cluster's store, for assertions. */
+    public Store store() {
+        return store;
+    }
+
+    /**
+     * Builds and pushes a replica's image from its packaged application, and the images of the contracts in its jars
+     * (tag {@code latest}), to the test registry.
+     *
+     * @return the image to load, as its identity names it ({@code localhost:5000/reside/replicas/<name>:<tag>})
+     */
+    public String push(Path quarkusApp, String tag) {
+        for (ContractManifest contract : contractsIn(quarkusApp)) {
+            builder.buildContract(Manifests.toJson(contract), mirrored(ImageReference.parse(contract.identity()
+                    + ":latest")));
+        }
+        String identity = Manifests.parse(replicaManifest(quarkusApp), quarkusApp.toString()).identity();
+        builder.buildReplica(quarkusApp, ImageBuilder.SCRATCH, mirrored(ImageReference.parse(identity + ":" + tag)));
+        return identity + ":" + tag;
+    }
+
+    /**
+     * Loads an image through a real load request, approved by the operator, and waits until its version runs.
+     *
+     * @return the instance, running
+     */
+    public AlphaApi.Replica load(String image) {
+        return load(new AlphaApi.CreateLoadRequest(image, null, null, null));
+    }
+
+    public AlphaApi.Replica load(AlphaApi.CreateLoadRequest request) {
+        AlphaApi.LoadRequest created = admin.createLoadRequest(request);
+        AlphaApi.LoadRequest validated = awaitValidated(created.id());
+        if (!validated.status().equals("requires-approval")) {
+            throw new IllegalStateException("load request " + created.id() + " for " + request.image() + " is "
+                    + validated.status() + ": " + validated.error());
+        }
+        AlphaApi.Approval approval = admin.approveLoadRequest(new AlphaApi.ApproveLoadRequest(created.id(), null));
+        return awaitRunning(approval.version().replicaId(), approval.version().id());
+    }
+
+    /** Waits until a load request is validated (requires-approval or invalid). */
+    public AlphaApi.LoadRequest awaitValidated(String loadRequestId) {
+        return awaitCondition("load request " + loadRequestId + " validated", Duration.ofSeconds(30),
+                () -> admin.getLoadRequest(loadRequestId), r -> !r.status().equals("validating"));
+    }
+
+    /** Waits until a version of an instance runs and is its current one. */
+    public AlphaApi.Replica awaitRunning(String replicaId, int versionId) {
+        return awaitCondition("version " + versionId + " of " + replicaId + " running", Duration.ofSeconds(90),
+                () -> admin.getReplica(replicaId), r -> r.currentVersion() != null
+                        && r.currentVersion().id() == versionId && "running".equals(r.currentVersion().status())
+                        && r.endpoints().containsKey("local"));
+    }
+
+    /**
+     * A client of a loaded replica's contract, signing as {@code key}.
+     *
+     * @param replica the instance (its local endpoint and its account come from Alpha's answer)
+     */
+    public <T> T client(Class<T> contract, AlphaApi.Replica replica, AccountKey key) {
+        PublicKey callee = awaitCondition("account " + replica.accountId() + " known", Duration.ofSeconds(10),
+                () -> accounts.publicKey(replica.accountId()), java.util.Optional::isPresent).orElseThrow();
+        return SignedClient.of(contract, URI.create(replica.endpoints().get("local")), key, callee);
+    }
+
+    /** Polls {@code probe} every 100 ms until {@code done} holds, up to {@code timeout}. */
+    public static <T> T awaitCondition(String what, Duration timeout, Supplier<T> probe, Predicate<T> done) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        T last = null;
+        RuntimeException failure = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = probe.get();
+                failure = null;
+                if (done.test(last)) {
+                    return last;
+                }
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what, e);
+            }
+        }
+        throw new IllegalStateException("not within " + timeout + ": " + what + "; last seen: " + (failure != null
+                ? failure.toString()
+                : String.valueOf(last)), failure);
+    }
+
+    private ImageReference mirrored(ImageReference ref) {
+        String registryAddress = ref.registry().equals(IDENTITY_REGISTRY) ? registry.address() : ref.registry();
+        return new ImageReference(registryAddress, ref.repository(), ref.tag(), null);
+    }
+
+    private static String replicaManifest(Path quarkusApp) {
+        for (Manifest m : manifestsIn(quarkusApp.resolve("app"))) {
+            if (!(m instanceof ContractManifest)) {
+                return Manifests.toJson(m);
+            }
+        }
+        throw new IllegalArgumentException(quarkusApp + " holds no replica manifest: is it a replica module?");
+    }
+
+    private static List<ContractManifest> contractsIn(Path quarkusApp) {
+        List<ContractManifest> result = new ArrayList<>();
+        for (Path dir : List.of(quarkusApp.resolve("app"), quarkusApp.resolve("lib/main"))) {
+            for (Manifest m : manifestsIn(dir)) {
+                if (m instanceof ContractManifest c) {
+                    result.add(c);
+                }
+            }
+        }
+        return result;
+    }
+
+    private static List<Manifest> manifestsIn(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<Manifest> result = new ArrayList<>();
+        try (Stream<Path> jars = Files.list(dir)) {
+            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                result.addAll(Manifests.readJar(jar));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return result;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            alpha.terminate(Duration.ofSeconds(60)); // SIGTERM: Alpha stops the replicas it runs, then itself
+        } catch (RuntimeException | AssertionError e) {
+            // killed below
+        }
+        for (AutoCloseable c : new AutoCloseable[] { alpha, accounts, store, registry, etcd }) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                // best effort
+            }
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}

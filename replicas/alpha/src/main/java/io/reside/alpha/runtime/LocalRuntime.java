@@ -1,0 +1,445 @@
+package io.reside.alpha.runtime;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.reside.alpha.config.AlphaConfig;
+import io.reside.images.ImageLayers;
+import io.reside.images.ImageReference;
+import io.reside.images.RegistryClient;
+import io.reside.runtime.ResideConfig;
+import io.reside.security.AccountKey;
+
+/**
+ * Runs each version as a child process of Alpha, as a pod would run it: the image's layers pulled from the registry
+ * by digest into {@code <state-dir>/images/<digest>} (so the registry is the one source of images), the Quarkus
+ * application started with the host's {@code java} and memory-conscious options, the {@code RESIDE_*} environment a
+ * pod would get, a free loopback port published as the {@code local} endpoint, and stdout and stderr in
+ * {@code <state-dir>/logs/<name>-<version>.log}.
+ * <p>
+ * A process that exits is started again with backoff (its version {@code degraded}, then {@code error} after
+ * {@value #MAX_RESTARTS} restarts in a row that did not become ready). Each process is recorded in
+ * {@code <state-dir>/run/}: an Alpha that restarts adopts its children instead of starting them twice; closing the
+ * runtime stops them all.
+ */
+public final class LocalRuntime implements WorkloadRuntime {
+
+    private static final Logger LOG = Logger.getLogger(LocalRuntime.class);
+    static final int MAX_RESTARTS = 5;
+
+    private final AlphaConfig.Local config;
+    private final ResideConfig reside;
+    private final RegistryClient registry;
+    private final Path images;
+    private final Path keys;
+    private final Path logs;
+    private final Path run;
+    private final ObjectMapper json = io.reside.etcd.DocType.mapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final Map<String, Workload> workloads = new ConcurrentHashMap<>();
+
+    /** What is recorded of a running process, to adopt it after a restart of Alpha. */
+    record ProcessRecord(String key, long pid, int port, String appDir, Instant startedAt) {
+    }
+
+    /** One version's process, and how it fares. */
+    private final class Workload {
+        final String key;
+        final String name;
+        ProcessHandle process;
+        int port;
+        Path appDir;
+        boolean wanted = true;
+        boolean ready;
+        int restarts;
+        long nextStartNanos;
+        long startedNanos;
+        long stopRequestedNanos;
+        String failure;
+
+        Workload(String key, String name) {
+            this.key = key;
+            this.name = name;
+        }
+    }
+
+    public LocalRuntime(AlphaConfig.Local config, ResideConfig reside, RegistryClient registry) {
+        this.config = config;
+        this.reside = reside;
+        this.registry = registry;
+        Path state = config.stateDir().toAbsolutePath();
+        this.images = state.resolve("images");
+        this.keys = state.resolve("keys");
+        this.logs = state.resolve("logs");
+        this.run = state.resolve("run");
+        try {
+            for (Path p : List.of(images, keys, logs, run)) {
+                Files.createDirectories(p);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create Alpha's state directory " + state + " (alpha.local"
+                    + ".state-dir): " + e.getMessage(), e);
+        }
+        adopt();
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    @Override
+    public void saveKey(String accountId, AccountKey key) {
+        io.reside.alpha.service.Secrets.write(keyFile(accountId), key.toPem());
+    }
+
+    @Override
+    public void deleteKey(String accountId) {
+        try {
+            Files.deleteIfExists(keyFile(accountId));
+        } catch (IOException e) {
+            LOG.warnf("cannot delete the key file of %s: %s", accountId, e.getMessage());
+        }
+    }
+
+    @Override
+    public Map<String, Long> storedKeys() {
+        Map<String, Long> found = new HashMap<>();
+        try (Stream<Path> files = Files.list(keys)) {
+            long now = System.currentTimeMillis();
+            files.filter(f -> f.getFileName().toString().endsWith(".pem")).forEach(f -> {
+                try {
+                    found.put(f.getFileName().toString().replace(".pem", ""),
+                            now - Files.getLastModifiedTime(f).toMillis());
+                } catch (IOException e) {
+                    // gone meanwhile
+                }
+            });
+        } catch (IOException e) {
+            LOG.warnf("cannot list %s: %s", keys, e.getMessage());
+        }
+        return found;
+    }
+
+    private Path keyFile(String accountId) {
+        if (!accountId.matches("acc_[a-z2-7]{32}")) {
+            throw new IllegalArgumentException("not an account id: " + accountId);
+        }
+        return keys.resolve(accountId + ".pem");
+    }
+
+    // ------------------------------------------------------------------ workloads
+
+    @Override
+    public synchronized Map<String, Observed> reconcile(Collection<Desired> desired) {
+        Map<String, Desired> wanted = new HashMap<>();
+        for (Desired d : desired) {
+            wanted.put(d.key(), d);
+        }
+        for (Workload w : workloads.values()) {
+            w.wanted = wanted.containsKey(w.key);
+        }
+        Map<String, Observed> observed = new HashMap<>();
+        for (Desired d : desired) {
+            Workload w = workloads.computeIfAbsent(d.key(), k -> new Workload(k, d.replica().name() + "-"
+                    + d.version().id()));
+            observed.put(d.key(), keepRunning(w, d));
+        }
+        for (Workload w : List.copyOf(workloads.values())) {
+            if (!w.wanted) {
+                observed.put(w.key, stop(w));
+            }
+        }
+        return observed;
+    }
+
+    @Override
+    public Set<String> known() {
+        return Set.copyOf(workloads.keySet());
+    }
+
+    private Observed keepRunning(Workload w, Desired d) {
+        if (w.process != null && w.process.isAlive()) {
+            w.ready = w.ready || ready(w.port);
+            if (w.ready) {
+                w.restarts = 0;
+                return new Observed("running", null, endpoints(w.port));
+            }
+            if (System.nanoTime() - w.startedNanos > config.startTimeout().toNanos()) {
+                LOG.warnf("%s did not become ready within %s; restarting it (see %s)", w.name, config.startTimeout(),
+                        logFile(w));
+                kill(w.process);
+                w.process = null;
+                w.failure = "not ready within " + config.startTimeout();
+            } else {
+                return new Observed(w.restarts == 0 ? "starting" : "degraded", w.failure, Map.of());
+            }
+        }
+        if (w.process != null) { // it exited
+            w.failure = "the process exited (see " + logFile(w) + ")";
+            LOG.warnf("%s exited; restarting it (log: %s)", w.name, logFile(w));
+            w.process = null;
+            w.ready = false;
+            deleteRecord(w.key);
+            w.restarts++;
+            w.nextStartNanos = System.nanoTime() + backoff(w.restarts);
+        }
+        if (w.restarts > MAX_RESTARTS) {
+            return new Observed("error", w.failure + "; gave up after " + MAX_RESTARTS + " restarts", Map.of());
+        }
+        if (System.nanoTime() < w.nextStartNanos) {
+            return new Observed("degraded", w.failure, Map.of());
+        }
+        try {
+            start(w, d);
+            return new Observed(w.restarts == 0 ? "starting" : "degraded", w.failure, Map.of());
+        } catch (RuntimeException e) {
+            w.failure = e.getMessage();
+            w.restarts++;
+            w.nextStartNanos = System.nanoTime() + backoff(w.restarts);
+            LOG.warnf("cannot start %s: %s", w.name, e.getMessage());
+            return new Observed(w.restarts > MAX_RESTARTS ? "error" : "degraded", e.getMessage(), Map.of());
+        }
+    }
+
+    private static long backoff(int restarts) {
+        return TimeUnit.MILLISECONDS.toNanos(Math.min(30_000, 500L << Math.min(restarts, 6)));
+    }
+
+    private void start(Workload w, Desired d) {
+        Path appDir = unpacked(d);
+        int port = freePort();
+        List<String> command = new ArrayList<>();
+        command.add(java());
+        command.addAll(config.jvmOptions());
+        command.add("-jar");
+        command.add(appDir.resolve("app/quarkus-run.jar").toString());
+        ProcessBuilder pb = new ProcessBuilder(command).directory(appDir.resolve("app").toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(w).toFile()));
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("RESIDE_") || k.startsWith("QUARKUS_") || k.startsWith("ALPHA_"));
+        env.put("RESIDE_ETCD_ENDPOINTS", String.join(",", reside.etcd().endpoints().stream().map(URI::toString)
+                .toList()));
+        env.put("RESIDE_CLUSTER", reside.cluster());
+        env.put("RESIDE_CONTROL_BLOCK_ID", d.replica().id());
+        env.put("RESIDE_ACCOUNT_ID", d.replica().accountId());
+        env.put("RESIDE_ACCOUNT_KEY_FILE", keyFile(d.replica().accountId()).toString());
+        env.put("RESIDE_ACCESS_CONTEXT", "local");
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        try {
+            Process p = pb.start();
+            w.process = p.toHandle();
+            w.port = port;
+            w.appDir = appDir;
+            w.ready = false;
+            w.startedNanos = System.nanoTime();
+            writeRecord(new ProcessRecord(w.key, p.pid(), port, appDir.toString(), Instant.now()));
+            LOG.infof("started %s (pid %d, port %d, log %s)", w.name, p.pid(), port, logFile(w));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start " + String.join(" ", command.subList(0, 1)) + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private Observed stop(Workload w) {
+        if (w.process == null || !w.process.isAlive()) {
+            workloads.remove(w.key);
+            deleteRecord(w.key);
+            return new Observed("stopped", null, Map.of());
+        }
+        if (w.stopRequestedNanos == 0) {
+            LOG.infof("stopping %s (pid %d)", w.name, w.process.pid());
+            w.process.destroy(); // SIGTERM: Quarkus drains the calls in flight
+            w.stopRequestedNanos = System.nanoTime();
+        } else if (System.nanoTime() - w.stopRequestedNanos > config.stopTimeout().toNanos()) {
+            LOG.warnf("%s did not stop within %s: killing it", w.name, config.stopTimeout());
+            w.process.destroyForcibly();
+        }
+        return new Observed("stopping", null, Map.of());
+    }
+
+    private boolean ready(int port) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding())
+                    .statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static Map<String, String> endpoints(int port) {
+        return Map.of("local", "http://127.0.0.1:" + port);
+    }
+
+    /** The application of a version's image, unpacked once per digest (a partial directory is never used). */
+    private Path unpacked(Desired d) {
+        String digest = d.version().digest();
+        if (digest == null || !digest.startsWith("sha256:")) {
+            throw new IllegalStateException("version " + d.key() + " has no image digest");
+        }
+        Path dir = images.resolve(digest.substring(7));
+        if (Files.isRegularFile(dir.resolve("app/quarkus-run.jar"))) {
+            return dir;
+        }
+        ImageReference ref = ImageReference.parse(d.version().image()).withDigest(digest);
+        RegistryClient.ResolvedImage image = registry.resolve(ref);
+        Path partial = images.resolve(digest.substring(7) + ".partial");
+        try {
+            deleteRecursively(partial);
+            Path blobs = images.resolve("blobs");
+            for (RegistryClient.Descriptor layer : image.layers()) {
+                Path blob = blobs.resolve(layer.digest().substring(7));
+                if (!Files.exists(blob)) {
+                    registry.pull(ref, layer, blob);
+                }
+                ImageLayers.unpack(blob, partial);
+            }
+            if (!Files.isRegularFile(partial.resolve("app/quarkus-run.jar"))) {
+                throw new IllegalStateException("image " + ref + " has no /app/quarkus-run.jar: the local runtime "
+                        + "runs Quarkus applications built by ImageBuilder");
+            }
+            Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+            for (RegistryClient.Descriptor layer : image.layers()) {
+                Files.deleteIfExists(blobs.resolve(layer.digest().substring(7)));
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot unpack image " + ref + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String java() {
+        return config.java().map(Path::toString).orElseGet(() -> ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    }
+
+    private Path logFile(Workload w) {
+        return logs.resolve(w.name + ".log");
+    }
+
+    // ------------------------------------------------------------------ adoption
+
+    /** Takes over the processes an earlier Alpha started and recorded, if they still run what was recorded. */
+    private void adopt() {
+        try (Stream<Path> records = Files.list(run)) {
+            for (Path file : records.filter(f -> f.toString().endsWith(".json")).toList()) {
+                try {
+                    ProcessRecord r = json.readValue(file.toFile(), ProcessRecord.class);
+                    Optional<ProcessHandle> p = ProcessHandle.of(r.pid()).filter(ProcessHandle::isAlive)
+                            .filter(h -> h.info().commandLine().map(c -> c.contains(r.appDir())).orElse(false));
+                    if (p.isEmpty()) {
+                        Files.deleteIfExists(file);
+                        continue;
+                    }
+                    String name = file.getFileName().toString().replace(".json", "");
+                    Workload w = new Workload(r.key(), name);
+                    w.process = p.get();
+                    w.port = r.port();
+                    w.appDir = Path.of(r.appDir());
+                    w.startedNanos = System.nanoTime();
+                    workloads.put(r.key(), w);
+                    LOG.infof("adopted %s (pid %d, port %d), started by an earlier Alpha", r.key(), r.pid(), r.port());
+                } catch (IOException e) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warnf("cannot read %s: %s", run, e.getMessage());
+        }
+    }
+
+    private void writeRecord(ProcessRecord r) {
+        try {
+            Path file = run.resolve(r.key().replace('/', '-') + ".json");
+            Path partial = file.resolveSibling(file.getFileName() + ".partial");
+            json.writeValue(partial.toFile(), r);
+            Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            LOG.warnf("cannot record process %s: %s", r.key(), e.getMessage());
+        }
+    }
+
+    private void deleteRecord(String key) {
+        try {
+            Files.deleteIfExists(run.resolve(key.replace('/', '-') + ".json"));
+        } catch (IOException e) {
+            LOG.debugf("cannot delete the record of %s: %s", key, e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /** Stops every child: SIGTERM, then SIGKILL after the stop timeout. */
+    @Override
+    public synchronized void close() {
+        List<ProcessHandle> children = new ArrayList<>();
+        for (Workload w : workloads.values()) {
+            if (w.process != null && w.process.isAlive()) {
+                w.process.destroy();
+                children.add(w.process);
+            }
+        }
+        long deadline = System.nanoTime() + config.stopTimeout().toNanos();
+        for (ProcessHandle p : children) {
+            try {
+                p.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+            }
+        }
+        Set<String> keysToForget = new HashSet<>(workloads.keySet());
+        keysToForget.forEach(this::deleteRecord);
+        workloads.clear();
+    }
+
+    private static void kill(ProcessHandle p) {
+        p.destroyForcibly();
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free loopback port: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(p)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.reside.alpha.runtime;
+
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+
+import io.reside.alpha.config.AlphaConfig;
+import io.reside.images.RegistryClient;
+import io.reside.runtime.ResideConfig;
+
+/** The registry client and the runtime chosen by {@code alpha.runtime}. */
+public class Runtimes {
+
+    @Produces
+    @ApplicationScoped
+    RegistryClient registry(AlphaConfig config) {
+        AlphaConfig.Registry r = config.registry();
+        try {
+            return new RegistryClient(RegistryClient.Options.DEFAULT.withInsecure(r.insecure().orElse(Set.of()))
+                    .withMirrors(RegistryClient.Options.parseMirrors(r.mirror().orElse(java.util.List.of())))
+                    .withTimeout(r.timeout()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("alpha.registry.mirror: " + e.getMessage(), e);
+        }
+    }
+
+    @Produces
+    @ApplicationScoped
+    WorkloadRuntime runtime(AlphaConfig config, ResideConfig reside, RegistryClient registry) {
+        return switch (config.runtime()) {
+            case LOCAL -> new LocalRuntime(config.local(), reside, registry);
+            case KUBERNETES -> throw new IllegalStateException("alpha.runtime=kubernetes is not available in this "
+                    + "build yet: use alpha.runtime=local");
+        };
+    }
+}

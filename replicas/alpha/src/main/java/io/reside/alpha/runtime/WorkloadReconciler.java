@@ -1,0 +1,275 @@
+package io.reside.alpha.runtime;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.reside.alpha.config.AlphaConfig;
+import io.reside.alpha.service.Records;
+import io.reside.etcd.EtcdUnavailableException;
+import io.reside.etcd.KeyValue;
+import io.reside.etcd.Store;
+import io.reside.etcd.Subscription;
+import io.reside.etcd.Versioned;
+import io.reside.etcd.WatchEvent;
+import io.reside.etcd.WatchListener;
+import io.reside.etcd.WatchOptions;
+import io.reside.permissions.Rcb;
+import io.reside.runtime.ReplicaStarted;
+
+/**
+ * Makes the runtime match Alpha's records. <b>Must be idempotent</b>: level-triggered, each pass recomputes the whole
+ * desired state from etcd (which versions must run), asks the runtime to make it so, and records what the runtime
+ * observed (each version's {@code status}, each instance's endpoints, the endpoints in the RCBs of the replicas
+ * wired to it) only where it changed. A pass runs on every change under {@code alpha/} and every
+ * {@code alpha.reconcile-interval} (crashed processes, drift). A crash of Alpha between passes loses nothing: the
+ * next Alpha recomputes the same pass.
+ * <p>
+ * Update order: a scalable replica's new version starts beside the old one, which stops once the new one is running;
+ * a replica that is not scalable has its old version stopped before the new one starts. A disabled replica runs
+ * nothing. Key files of accounts that no instance has (left by an approval that crashed before its commit) are
+ * deleted after a grace period.
+ */
+@ApplicationScoped
+public class WorkloadReconciler {
+
+    private static final Logger LOG = Logger.getLogger(WorkloadReconciler.class);
+    /** An orphan key older than this is deleted: an approval writes the key just before its commit. */
+    static final long ORPHAN_KEY_GRACE_MS = 120_000;
+
+    @Inject
+    Store store;
+
+    @Inject
+    AlphaConfig config;
+
+    @Inject
+    WorkloadRuntime runtime;
+
+    private final AtomicBoolean wake = new AtomicBoolean(true);
+    private final AtomicLong passes = new AtomicLong();
+    private volatile ScheduledExecutorService loop;
+    private volatile Subscription watch;
+
+    /** Starts once Alpha serves (the last step of its start-up). */
+    void start(@Observes ReplicaStarted started) {
+        loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "alpha-workloads");
+            t.setDaemon(true);
+            return t;
+        });
+        watch = store.watch("alpha/", WatchOptions.forPrefix(), new WatchListener() {
+            @Override
+            public void onEvents(List<WatchEvent> events) {
+                nudge();
+            }
+
+            @Override
+            public void onReset(long revision, List<KeyValue> state) {
+                nudge();
+            }
+        });
+        long interval = config.reconcileInterval().toMillis();
+        loop.scheduleWithFixedDelay(this::tick, 0, Math.min(interval, 200), TimeUnit.MILLISECONDS);
+        loop.scheduleWithFixedDelay(this::nudge, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (watch != null) {
+            watch.close();
+        }
+        if (loop != null) {
+            loop.shutdownNow();
+            try {
+                loop.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        runtime.close(); // Alpha stopping stops its children
+    }
+
+    /** Asks for a pass soon. */
+    public void nudge() {
+        wake.set(true);
+    }
+
+    /** Passes done so far. */
+    public long passes() {
+        return passes.get();
+    }
+
+    private void tick() {
+        if (!wake.getAndSet(false)) {
+            return;
+        }
+        try {
+            pass();
+            passes.incrementAndGet();
+        } catch (EtcdUnavailableException e) {
+            LOG.debugf("workload pass skipped: %s", e.getMessage());
+            wake.set(true);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "a workload pass failed; the next one retries");
+            wake.set(true);
+        }
+    }
+
+    /** One pass: desired state from etcd, the runtime made to match, observations recorded. */
+    void pass() {
+        List<Records.ReplicaRecord> replicas = store.list(Records.REPLICA, Records.REPLICAS).stream()
+                .map(Versioned::value).filter(r -> !r.id().equals(Records.ALPHA_ID)).toList();
+        Map<String, List<Records.VersionRecord>> versions = new HashMap<>();
+        for (Records.ReplicaRecord r : replicas) {
+            versions.put(r.id(), store.list(Records.VERSION, Records.versionsOf(r.id())).stream()
+                    .map(Versioned::value).toList());
+        }
+        Set<String> known = runtime.known();
+        List<WorkloadRuntime.Desired> desired = new ArrayList<>();
+        for (Records.ReplicaRecord r : replicas) {
+            desired.addAll(desiredOf(r, versions.get(r.id()), known));
+        }
+        Map<String, WorkloadRuntime.Observed> observed = runtime.reconcile(desired);
+        for (Records.ReplicaRecord r : replicas) {
+            record(r, versions.get(r.id()), observed);
+        }
+        removeOrphanKeys(replicas);
+    }
+
+    /** The versions of an instance that must run now. */
+    static List<WorkloadRuntime.Desired> desiredOf(Records.ReplicaRecord r, List<Records.VersionRecord> versions,
+            Set<String> known) {
+        if (!r.enabled()) {
+            return List.of();
+        }
+        Records.VersionRecord current = versions.stream().filter(v -> v.id() == r.currentVersionId()).findFirst()
+                .orElse(null);
+        if (current == null) {
+            return List.of();
+        }
+        List<Records.VersionRecord> others = versions.stream().filter(v -> v.id() != current.id()).toList();
+        List<WorkloadRuntime.Desired> result = new ArrayList<>();
+        if (r.manifest().info().scalable()) {
+            result.add(new WorkloadRuntime.Desired(r, current));
+            if (!"running".equals(current.status())) { // the old keeps serving until the new one does
+                for (Records.VersionRecord old : others) {
+                    if (known.contains(r.id() + "/" + old.id())) {
+                        result.add(new WorkloadRuntime.Desired(r, old));
+                    }
+                }
+            }
+        } else {
+            boolean oldStillThere = others.stream().anyMatch(v -> known.contains(r.id() + "/" + v.id()));
+            if (!oldStillThere) {
+                result.add(new WorkloadRuntime.Desired(r, current));
+            }
+        }
+        return result;
+    }
+
+    /** Records what the runtime saw of an instance's versions, and its endpoints where replicas call it. */
+    private void record(Records.ReplicaRecord r, List<Records.VersionRecord> versions,
+            Map<String, WorkloadRuntime.Observed> observed) {
+        Map<String, String> endpoints = Map.of();
+        List<Records.VersionRecord> changed = new ArrayList<>();
+        for (Records.VersionRecord v : versions) {
+            WorkloadRuntime.Observed o = observed.get(r.id() + "/" + v.id());
+            boolean current = v.id() == r.currentVersionId();
+            String status;
+            String message;
+            if (o != null) {
+                status = !current && o.status().equals("running") ? "running-outdated" : o.status();
+                message = o.message();
+                if (o.status().equals("running") && (current || endpoints.isEmpty())) {
+                    endpoints = o.endpoints();
+                }
+            } else if (current && r.enabled()) {
+                status = "starting";
+                message = "waiting for the previous version to stop";
+            } else {
+                status = "stopped";
+                message = current ? "disabled" : null;
+            }
+            if (!status.equals(v.status()) || !Objects.equals(message, v.statusMessage())) {
+                changed.add(v.withStatus(status, message));
+            }
+        }
+        boolean endpointsChanged = !endpoints.equals(r.endpoints());
+        if (changed.isEmpty() && !endpointsChanged) {
+            return;
+        }
+        Map<String, String> published = endpoints;
+        store.run(tx -> {
+            for (Records.VersionRecord v : changed) {
+                if (tx.find(Records.VERSION, Records.versionKey(r.id(), v.id())).isPresent()) {
+                    tx.put(Records.VERSION, Records.versionKey(r.id(), v.id()), v);
+                }
+            }
+            if (endpointsChanged) {
+                tx.find(Records.REPLICA, Records.replicaKey(r.id())).ifPresent(now -> tx.put(Records.REPLICA,
+                        Records.replicaKey(r.id()), now.withEndpoints(published)));
+                publish(tx, r.id(), published);
+            }
+            return null;
+        });
+        for (Records.VersionRecord v : changed) {
+            LOG.infof("%s version %d: %s%s", r.name(), v.id(), v.status(), v.statusMessage() == null ? ""
+                    : " (" + v.statusMessage() + ")");
+        }
+    }
+
+    /** Puts an instance's endpoints into the RCB of every replica wired to it: they call the new address live. */
+    static void publish(io.reside.etcd.Tx tx, String replicaId, Map<String, String> endpoints) {
+        for (Versioned<Records.ReplicaRecord> other : tx.list(Records.REPLICA, Records.REPLICAS)) {
+            String id = other.value().id();
+            tx.find(Rcb.TYPE, Rcb.key(id)).ifPresent(rcb -> {
+                Map<String, List<Rcb.Implementor>> requirements = new LinkedHashMap<>();
+                boolean touched = false;
+                for (Map.Entry<String, List<Rcb.Implementor>> e : rcb.requirements().entrySet()) {
+                    List<Rcb.Implementor> list = new ArrayList<>();
+                    for (Rcb.Implementor i : e.getValue()) {
+                        if (i.replicaId().equals(replicaId) && !i.endpoints().equals(endpoints)) {
+                            list.add(new Rcb.Implementor(i.replicaId(), i.name(), i.accountId(), endpoints));
+                            touched = true;
+                        } else {
+                            list.add(i);
+                        }
+                    }
+                    requirements.put(e.getKey(), list);
+                }
+                if (touched) {
+                    tx.put(Rcb.TYPE, Rcb.key(id), rcb.withRequirements(requirements));
+                }
+            });
+        }
+    }
+
+    private void removeOrphanKeys(List<Records.ReplicaRecord> replicas) {
+        Set<String> accounts = new HashSet<>();
+        replicas.forEach(r -> accounts.add(r.accountId()));
+        runtime.storedKeys().forEach((account, ageMs) -> {
+            if (!accounts.contains(account) && ageMs > ORPHAN_KEY_GRACE_MS) {
+                LOG.infof("deleting the key of account %s: no instance has it (an approval that did not commit, or an "
+                        + "unloaded replica)", account);
+                runtime.deleteKey(account);
+            }
+        });
+    }
+}

@@ -1,0 +1,119 @@
+package io.reside.alpha.service;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import io.reside.contracts.alpha.v1.AlphaApi;
+import io.reside.etcd.DocType;
+import io.reside.etcd.UniqueIndex;
+import io.reside.model.manifest.ReplicaManifest;
+
+/**
+ * Alpha's records in etcd: the desired state of the cluster. Methods change them, each in one transaction; the
+ * workload reconciler makes the runtime match them ({@code docs/adr/0006-desired-state-and-workload-reconciler.md}).
+ */
+public final class Records {
+
+    private Records() {
+    }
+
+    /**
+     * An instance.
+     *
+     * @param endpoints access context → base URL of the version serving it now (observed by the reconciler)
+     */
+    public record ReplicaRecord(String id, String name, String identity, ReplicaManifest manifest, String accountId,
+            boolean enabled, String placementGroup, int currentVersionId, int lastVersionId,
+            Map<String, String> endpoints, Instant createdAt) {
+
+        public ReplicaRecord withCurrentVersion(int versionId, ReplicaManifest newManifest) {
+            return new ReplicaRecord(id, name, identity, newManifest, accountId, enabled, placementGroup, versionId,
+                    Math.max(lastVersionId, versionId), endpoints, createdAt);
+        }
+
+        public ReplicaRecord withEnabled(boolean value) {
+            return new ReplicaRecord(id, name, identity, manifest, accountId, value, placementGroup, currentVersionId,
+                    lastVersionId, endpoints, createdAt);
+        }
+
+        public ReplicaRecord withPlacementGroup(String value) {
+            return new ReplicaRecord(id, name, identity, manifest, accountId, enabled, value, currentVersionId,
+                    lastVersionId, endpoints, createdAt);
+        }
+
+        public ReplicaRecord withEndpoints(Map<String, String> value) {
+            return new ReplicaRecord(id, name, identity, manifest, accountId, enabled, placementGroup, currentVersionId,
+                    lastVersionId, Map.copyOf(value), createdAt);
+        }
+    }
+
+    /**
+     * One loaded image of an instance.
+     *
+     * @param status what the reconciler last observed (starting, running, degraded, running-outdated, completed,
+     *        stopping, stopped, error)
+     * @param requirements requirement key → the implementors chosen
+     * @param permissions the static permissions it was granted
+     */
+    public record VersionRecord(String replicaId, int id, String image, String digest, ReplicaManifest manifest,
+            Map<String, List<String>> requirements, List<AlphaApi.PlannedPermission> permissions, String status,
+            String statusMessage, Instant createdAt) {
+
+        public VersionRecord withStatus(String value, String message) {
+            return new VersionRecord(replicaId, id, image, digest, manifest, requirements, permissions, value, message,
+                    createdAt);
+        }
+    }
+
+    /** The one-time super-admin claim: the SHA-256 of the code, and who claimed it. */
+    public record Claim(String codeHash, String claimedBy, Instant claimedAt) {
+    }
+
+    public static final DocType<ReplicaRecord> REPLICA = DocType.of("alpha-replica", ReplicaRecord.class);
+    public static final DocType<VersionRecord> VERSION = DocType.of("alpha-version", VersionRecord.class);
+    public static final DocType<AlphaApi.LoadRequest> LOAD_REQUEST = DocType.of("alpha-load-request",
+            AlphaApi.LoadRequest.class);
+    public static final DocType<AlphaApi.PermissionRequest> PERMISSION_REQUEST = DocType.of(
+            "alpha-permission-request", AlphaApi.PermissionRequest.class);
+    public static final DocType<Claim> CLAIM = DocType.of("alpha-claim", Claim.class);
+
+    /** Technical name → the instance, or the load request that reserved it. */
+    public static final UniqueIndex NAMES = UniqueIndex.named("replica-name");
+    /** Identity of an exclusive replica → its one instance. */
+    public static final UniqueIndex EXCLUSIVE = UniqueIndex.named("exclusive-replica");
+
+    public static final String REPLICAS = "alpha/replicas/";
+    public static final String VERSIONS = "alpha/versions/";
+    public static final String LOAD_REQUESTS = "alpha/load-requests/";
+    public static final String PERMISSION_REQUESTS = "alpha/permission-requests/";
+    public static final String CLAIM_KEY = "alpha/claim";
+    /** Alpha's own instance id (and RCB id). */
+    public static final String ALPHA_ID = "alpha";
+
+    public static String replicaKey(String id) {
+        return REPLICAS + id;
+    }
+
+    /** Versions sort by number: zero-padded. */
+    public static String versionKey(String replicaId, int versionId) {
+        return VERSIONS + replicaId + "/" + String.format("%08d", versionId);
+    }
+
+    public static String versionsOf(String replicaId) {
+        return VERSIONS + replicaId + "/";
+    }
+
+    public static String loadRequestKey(String id) {
+        return LOAD_REQUESTS + id;
+    }
+
+    public static String permissionRequestKey(String id) {
+        return PERMISSION_REQUESTS + id;
+    }
+
+    /** The id a name reserved by a load request is held under. */
+    public static String reservation(String loadRequestId) {
+        return "load-request:" + loadRequestId;
+    }
+}
