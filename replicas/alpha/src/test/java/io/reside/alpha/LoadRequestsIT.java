@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,7 +99,7 @@ class LoadRequestsIT {
         assertThat(provider.name()).isEqualTo("provider");
         assertThat(provider.currentVersion().status()).isEqualTo("running");
         assertThat(provider.currentVersion().digest()).startsWith("sha256:");
-        consumer = cluster.load(consumerImage);
+        consumer = loadExclusiveTwiceAtOnce();
         // the consumer's static grant echo:call on the provider, applied by the provider: the call goes through
         await().atMost(Duration.ofSeconds(30)).until(() -> drive("hello").path("ok").asBoolean());
         JsonNode answer = drive("hello");
@@ -138,8 +139,138 @@ class LoadRequestsIT {
                 .hasMessageContaining("wrong, or was used already");
     }
 
+    /** A scalable replica's update: the new version starts beside the old, which serves until the new one does. */
     @Test
     @Order(6)
+    void aScalableUpdateNeverInterruptsItsCallers() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<String> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        Thread caller = new Thread(() -> {
+            while (running.get()) {
+                JsonNode answer = drive("during the update");
+                calls.incrementAndGet();
+                if (!answer.path("ok").asBoolean()) {
+                    failures.add(answer.toString());
+                }
+            }
+        });
+        caller.start();
+        try {
+            AlphaApi.LoadRequest update = cluster.awaitValidated(cluster.alpha().createLoadRequest(
+                    new AlphaApi.CreateLoadRequest(providerImage, null, provider.id(), null)).id());
+            assertThat(update.plan().update()).isTrue();
+            AlphaApi.Approval approval = cluster.alpha().approveLoadRequest(new AlphaApi.ApproveLoadRequest(
+                    update.id(), null));
+            assertThat(approval.version().id()).isEqualTo(2);
+            provider = cluster.awaitRunning(provider.id(), 2);
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.alpha().listVersions(provider.id()).stream()
+                    .filter(v -> v.id() == 1).allMatch(v -> v.status().equals("stopped")));
+        } finally {
+            running.set(false);
+            caller.join(30_000);
+        }
+        System.out.printf("scalable update: %d calls during it, %d failed%n", calls.get(), failures.size());
+        assertThat(calls.get()).isGreaterThan(0);
+        assertThat(failures).isEmpty();
+    }
+
+    /** A replica that is not scalable has its old version stopped before the new one starts. */
+    @Test
+    @Order(7)
+    void aNonScalableUpdateStopsTheOldVersionFirst() {
+        AlphaApi.LoadRequest update = cluster.awaitValidated(cluster.alpha().createLoadRequest(
+                new AlphaApi.CreateLoadRequest(consumerImage, null, null, null)).id());
+        cluster.alpha().approveLoadRequest(new AlphaApi.ApproveLoadRequest(update.id(), null));
+        List<String> seen = new java.util.ArrayList<>();
+        consumer = LocalCluster.awaitCondition("consumer version 2 running", Duration.ofSeconds(90), () -> {
+            List<AlphaApi.Version> versions = cluster.alpha().listVersions(consumer.id());
+            long serving = versions.stream().filter(v -> v.status().startsWith("running")).count();
+            seen.add(versions.stream().map(v -> v.id() + ":" + v.status()).toList().toString());
+            assertThat(serving).as("versions running at once: " + seen).isLessThanOrEqualTo(1);
+            return cluster.alpha().getReplica(consumer.id());
+        }, r -> r.currentVersion().id() == 2 && r.currentVersion().status().equals("running")
+                && r.endpoints().containsKey("local"));
+        assertThat(seen).anyMatch(s -> s.contains("1:stopped") || s.contains("1:stopping"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> drive("after the update").path("ok").asBoolean());
+    }
+
+    /** A replica process that dies is started again; its callers reach it at its new port. */
+    @Test
+    @Order(8)
+    void aCrashedReplicaIsRestartedAndFoundAgain() {
+        String appDir = provider.currentVersion().digest().substring("sha256:".length());
+        ProcessHandle child = ProcessHandle.of(cluster.alphaProcess().pid()).orElseThrow().descendants()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(appDir)).orElse(false)).findFirst()
+                .orElseThrow();
+        String before = provider.endpoints().get("local");
+        child.destroyForcibly();
+        provider = LocalCluster.awaitCondition("provider restarted", Duration.ofSeconds(60),
+                () -> cluster.alpha().getReplica(provider.id()), r -> r.currentVersion().status().equals("running")
+                        && r.endpoints().containsKey("local") && !r.endpoints().get("local").equals(before));
+        await().atMost(Duration.ofSeconds(30)).until(() -> drive("after the crash").path("ok").asBoolean());
+    }
+
+    @Test
+    @Order(9)
+    void aDisabledReplicaStopsAndStartsAgainWhenEnabled() {
+        cluster.alpha().setReplicaEnabled(new AlphaApi.SetReplicaEnabled(provider.id(), false));
+        LocalCluster.awaitCondition("provider stopped", Duration.ofSeconds(30), () -> cluster.alpha().getReplica(
+                provider.id()), r -> r.currentVersion().status().equals("stopped") && r.endpoints().isEmpty());
+        assertThat(drive("while disabled").path("ok").asBoolean()).isFalse();
+        cluster.alpha().setReplicaEnabled(new AlphaApi.SetReplicaEnabled(provider.id(), true));
+        provider = cluster.awaitRunning(provider.id(), 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> drive("enabled again").path("ok").asBoolean());
+    }
+
+    @Test
+    @Order(10)
+    void aRollbackIsANewVersionFromAnEarlierImage() {
+        AlphaApi.Version rolledBack = cluster.alpha().rollbackReplica(new AlphaApi.RollbackReplica(provider.id(), 1));
+        assertThat(rolledBack.id()).isEqualTo(3);
+        assertThat(rolledBack.image()).isEqualTo(cluster.alpha().listVersions(provider.id()).get(0).image());
+        provider = cluster.awaitRunning(provider.id(), 3);
+        assertThatThrownBy(() -> cluster.alpha().rollbackReplica(new AlphaApi.RollbackReplica(provider.id(), 3)))
+                .isInstanceOf(ResideException.NotAllowedInStateException.class);
+        await().atMost(Duration.ofSeconds(30)).until(() -> drive("after the rollback").path("ok").asBoolean());
+    }
+
+    /** Sixteen load requests of the same (not exclusive) replica at once: sixteen instances, distinct names. */
+    @Test
+    @Order(11)
+    void sixteenConcurrentLoadsAllSucceedWithDistinctNames() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<AlphaApi.Approval>> approvals = new java.util.ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                approvals.add(pool.submit(() -> {
+                    AlphaApi.LoadRequest r = cluster.awaitValidated(cluster.alpha().createLoadRequest(
+                            new AlphaApi.CreateLoadRequest(providerImage, "many", null, null)).id());
+                    return cluster.alpha().approveLoadRequest(new AlphaApi.ApproveLoadRequest(r.id(), null));
+                }));
+            }
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            for (java.util.concurrent.Future<AlphaApi.Approval> a : approvals) {
+                AlphaApi.Approval approval = a.get(120, java.util.concurrent.TimeUnit.SECONDS);
+                names.add(approval.loadRequest().plan().name());
+                // not run: disabled at once, and unloaded
+                cluster.alpha().setReplicaEnabled(new AlphaApi.SetReplicaEnabled(approval.version().replicaId(),
+                        false));
+            }
+            assertThat(names).hasSize(16).contains("many", "many-1", "many-15");
+            for (AlphaApi.Replica r : cluster.alpha().listReplicas()) {
+                if (r.name().startsWith("many")) {
+                    cluster.alpha().unloadReplica(new AlphaApi.UnloadReplica(r.id()));
+                }
+            }
+            assertThat(cluster.alpha().listReplicas()).noneMatch(r -> r.name().startsWith("many"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(20)
     void anUnloadedProviderIsGoneAndItsCallerLosesTheCall() {
         cluster.alpha().unloadReplica(new AlphaApi.UnloadReplica(provider.id()));
         long unloaded = System.nanoTime();
@@ -150,6 +281,46 @@ class LoadRequestsIT {
         assertThat(cluster.alpha().listReplicas()).extracting(AlphaApi.Replica::name).doesNotContain("provider");
         assertThatThrownBy(() -> cluster.alpha().getReplica(provider.id()))
                 .isInstanceOf(ResideException.NotFoundException.class);
+    }
+
+    /**
+     * Two load requests for the exclusive consumer, validated before either is approved, approved at the same
+     * time: one instance, and a clear conflict for the other.
+     */
+    static AlphaApi.Replica loadExclusiveTwiceAtOnce() throws Exception {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            ids.add(cluster.awaitValidated(cluster.alpha().createLoadRequest(new AlphaApi.CreateLoadRequest(
+                    consumerImage, null, null, null)).id()).id());
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<AlphaApi.Approval>> approvals = ids.stream().map(id -> pool.submit(
+                    () -> cluster.alpha().approveLoadRequest(new AlphaApi.ApproveLoadRequest(id, null)))).toList();
+            AlphaApi.Approval won = null;
+            int conflicts = 0;
+            for (java.util.concurrent.Future<AlphaApi.Approval> a : approvals) {
+                try {
+                    won = a.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(ResideException.ConflictException.class)
+                            .hasMessageContaining("was loaded since this request was validated");
+                    conflicts++;
+                }
+            }
+            assertThat(conflicts).as("approvals refused").isEqualTo(1);
+            assertThat(cluster.alpha().listReplicas().stream().filter(r -> r.name().startsWith("consumer")))
+                    .hasSize(1);
+            // a request made now is an update of the one instance
+            AlphaApi.LoadRequest update = cluster.awaitValidated(cluster.alpha().createLoadRequest(
+                    new AlphaApi.CreateLoadRequest(consumerImage, null, null, null)).id());
+            assertThat(update.plan().update()).isTrue();
+            assertThat(update.plan().replicaId()).isEqualTo(won.version().replicaId());
+            cluster.alpha().rejectLoadRequest(new AlphaApi.RejectLoadRequest(update.id(), null));
+            return cluster.awaitRunning(won.version().replicaId(), 1);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     static JsonNode drive(String text) {

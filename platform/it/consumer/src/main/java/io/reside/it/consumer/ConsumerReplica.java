@@ -5,8 +5,11 @@ import io.reside.model.annotation.DisplayInfo;
 import io.reside.model.annotation.Replica;
 import io.reside.model.annotation.Text;
 
+/** Exclusive and not scalable (the provider is neither), so that Alpha's tests cover both kinds of replica. */
 @Replica(
         name = "consumer",
+        exclusive = true,
+        scalable = false,
         displayInfo = @DisplayInfo(
                 en = @Text(title = "Consumer", description = "Requires echo.v1, for tests"),
                 ru = @Text(title = "Потребитель", description = "Требует echo.v1, для тестов")),
