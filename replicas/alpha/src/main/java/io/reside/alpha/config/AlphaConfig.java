@@ -90,4 +90,23 @@ public interface AlphaConfig {
     /** How often the workload reconciler looks even when nothing changed (drift, crashed processes). */
     @WithDefault("1s")
     Duration reconcileInterval();
+
+    /**
+     * How long a stored key no instance has is kept before it is deleted: an approval saves the key just before its
+     * transaction commits, so a key younger than this may belong to an approval in progress.
+     */
+    @WithDefault("2m")
+    Duration orphanKeyGrace();
+
+    /** Fault injection for tests only. */
+    Testing testing();
+
+    interface Testing {
+        /**
+         * A directory of crash points: when it holds a file named {@code approve-after-key} (the key saved, nothing
+         * committed) or {@code approve-after-commit} (committed, not answered), the next approval deletes the file
+         * and halts Alpha at that point at once, as a SIGKILL would.
+         */
+        Optional<Path> crashPoints();
+    }
 }

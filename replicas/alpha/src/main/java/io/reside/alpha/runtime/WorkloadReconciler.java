@@ -51,8 +51,6 @@ import io.reside.runtime.ReplicaStarted;
 public class WorkloadReconciler {
 
     private static final Logger LOG = Logger.getLogger(WorkloadReconciler.class);
-    /** An orphan key older than this is deleted: an approval writes the key just before its commit. */
-    static final long ORPHAN_KEY_GRACE_MS = 120_000;
 
     @Inject
     Store store;
@@ -265,7 +263,7 @@ public class WorkloadReconciler {
         Set<String> accounts = new HashSet<>();
         replicas.forEach(r -> accounts.add(r.accountId()));
         runtime.storedKeys().forEach((account, ageMs) -> {
-            if (!accounts.contains(account) && ageMs > ORPHAN_KEY_GRACE_MS) {
+            if (!accounts.contains(account) && ageMs > config.orphanKeyGrace().toMillis()) {
                 LOG.infof("deleting the key of account %s: no instance has it (an approval that did not commit, or an "
                         + "unloaded replica)", account);
                 runtime.deleteKey(account);

@@ -386,6 +386,7 @@ public class LoadRequests {
         if (key != null) {
             runtime.saveKey(key.accountId(), key); // before the commit: a committed account always has its key
         }
+        crashIfTold("approve-after-key");
         AlphaApi.Version version = store.run(tx -> {
             AlphaApi.LoadRequest now = tx.get(Records.LOAD_REQUEST, Records.loadRequestKey(request.id()));
             requireState(now, REQUIRES_APPROVAL, "approved");
@@ -430,10 +431,26 @@ public class LoadRequests {
                     chosen, replica.id()), null, null));
             return Views.version(v);
         });
+        crashIfTold("approve-after-commit");
         AlphaApi.LoadRequest approved = get(request.id());
         LOG.infof("load request %s approved by %s: %s version %d", request.id(), caller, approved.plan().name(),
                 version.id());
         return new AlphaApi.Approval(approved, version);
+    }
+
+    /** Tests only: halts as a SIGKILL would, once per file in alpha.testing.crash-points. */
+    private void crashIfTold(String point) {
+        if (config.testing().crashPoints().isEmpty()) {
+            return;
+        }
+        try {
+            if (java.nio.file.Files.deleteIfExists(config.testing().crashPoints().get().resolve(point))) {
+                LOG.warnf("alpha.testing.crash-points: halting at %s", point);
+                Runtime.getRuntime().halt(137);
+            }
+        } catch (java.io.IOException e) {
+            LOG.warnf("cannot delete crash point %s: %s", point, e.getMessage());
+        }
     }
 
     public AlphaApi.LoadRequest reject(String caller, AlphaApi.RejectLoadRequest request) {
