@@ -55,8 +55,18 @@ public final class LocalCluster implements AutoCloseable {
     private final AccountRegistry accounts;
     private final ImageBuilder builder;
     private final AlphaApi admin;
+    private final String claimCode;
 
-    private LocalCluster(Path alphaApp, Map<String, String> alphaEnv) throws IOException {
+    /** Where the harness reads the claim code that Alpha's first start makes. */
+    @FunctionalInterface
+    public interface ClaimCodeSource {
+        /** The local runtime's: the file {@code claim-code} in Alpha's state directory. */
+        ClaimCodeSource STATE_FILE = state -> Files.readString(state.resolve("claim-code")).trim();
+
+        String read(Path alphaState) throws IOException;
+    }
+
+    private LocalCluster(Path alphaApp, Map<String, String> alphaEnv, ClaimCodeSource claimCodes) throws IOException {
         dir = Files.createTempDirectory("reside-cluster-");
         etcd = EtcdServer.start();
         registry = RegistryServer.start();
@@ -78,8 +88,8 @@ public final class LocalCluster implements AutoCloseable {
         accounts = AccountRegistry.open(store, Duration.ofSeconds(10));
         builder = new ImageBuilder(RegistryClient.Options.DEFAULT, dir.resolve("jib"));
         admin = SignedClient.of(AlphaApi.class, URI.create(alpha.baseUrl()), operator, alphaKey);
-        String code = Files.readString(dir.resolve("alpha/claim-code")).trim();
-        admin.claimSuperAdminAccess(new AlphaApi.ClaimSuperAdminAccess(code));
+        claimCode = claimCodes.read(dir.resolve("alpha"));
+        admin.claimSuperAdminAccess(new AlphaApi.ClaimSuperAdminAccess(claimCode));
         awaitCondition("the operator's super-admin grants applied", Duration.ofSeconds(30), () -> admin.getMyGrants(),
                 grants -> grants.size() == 7 && grants.stream().allMatch(g -> g.state().equals("current")));
     }
@@ -91,8 +101,13 @@ public final class LocalCluster implements AutoCloseable {
 
     /** @param alphaEnv more environment for Alpha ({@code ALPHA_*}, {@code RESIDE_*}) */
     public static LocalCluster start(Path alphaApp, Map<String, String> alphaEnv) {
+        return start(alphaApp, alphaEnv, ClaimCodeSource.STATE_FILE);
+    }
+
+    /** @param claimCodes where Alpha's runtime keeps the claim code (another runtime than the local one) */
+    public static LocalCluster start(Path alphaApp, Map<String, String> alphaEnv, ClaimCodeSource claimCodes) {
         try {
-            return new LocalCluster(alphaApp, alphaEnv);
+            return new LocalCluster(alphaApp, alphaEnv, claimCodes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -110,6 +125,24 @@ public final class LocalCluster implements AutoCloseable {
 
     public AccountKey operator() {
         return operator;
+    }
+
+    /** The claim code the operator used (a replay of it must be refused). */
+    public String usedClaimCode() {
+        return claimCode;
+    }
+
+    /**
+     * A loaded replica's private key, where the local runtime keeps it for its workload: to call as that replica.
+     */
+    public AccountKey keyOf(AlphaApi.Replica replica) {
+        Path file = alphaState().resolve("keys").resolve(replica.accountId() + ".pem");
+        try {
+            return AccountKey.fromPem(Files.readString(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("no key of " + replica.name() + " in " + file + " (the local runtime's)",
+                    e);
+        }
     }
 
     public EtcdServer etcd() {
@@ -176,12 +209,14 @@ public final class LocalCluster implements AutoCloseable {
                 () -> admin.getLoadRequest(loadRequestId), r -> !r.status().equals("validating"));
     }
 
-    /** Waits until a version of an instance runs and is its current one. */
+    /**
+     * Waits until a version of an instance runs and is its current one (its endpoints are recorded in the same
+     * transaction as its status).
+     */
     public AlphaApi.Replica awaitRunning(String replicaId, int versionId) {
         return awaitCondition("version " + versionId + " of " + replicaId + " running", Duration.ofSeconds(90),
                 () -> admin.getReplica(replicaId), r -> r.currentVersion() != null
-                        && r.currentVersion().id() == versionId && "running".equals(r.currentVersion().status())
-                        && r.endpoints().containsKey("local"));
+                        && r.currentVersion().id() == versionId && "running".equals(r.currentVersion().status()));
     }
 
     /**

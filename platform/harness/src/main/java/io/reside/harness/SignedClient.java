@@ -93,7 +93,9 @@ public final class SignedClient {
         String http1 = get ? "GET" : "POST";
         String authorization = RequestProofs.sign(key, callee.accountId(), new RequestProofs.Request(http1,
                 pathAndQuery, body, null), Instant.now());
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(Duration.ofSeconds(30))
+        HttpRequest.Builder request = HttpRequest
+                .newBuilder(URI.create(base.toString().replaceAll("/+$", "") + pathAndQuery))
+                .timeout(Duration.ofSeconds(30))
                 .header("Authorization", authorization).header("Accept", "application/json, " + Problem.MEDIA_TYPE);
         if (get) {
             request.GET();

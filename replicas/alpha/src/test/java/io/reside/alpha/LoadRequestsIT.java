@@ -90,6 +90,16 @@ class LoadRequestsIT {
                 new AlphaApi.CreateLoadRequest("localhost:5000/reside/contracts/echo.v1:latest", null, null, null))
                 .id());
         assertThat(contract.error()).contains("is a contract image, not a replica");
+        // names that would not make Kubernetes names are refused before anything is stored
+        assertThatThrownBy(() -> cluster.alpha().createLoadRequest(new AlphaApi.CreateLoadRequest(providerImage,
+                "9lives", null, null))).isInstanceOf(ResideException.InvalidInputException.class)
+                .hasMessageContaining("name '9lives' must start with a letter");
+        // Alpha's own image: exclusive, so an update of Alpha, which Alpha does not run
+        String alphaImage = cluster.push(Path.of(System.getProperty("reside.alpha.app")), "2");
+        AlphaApi.LoadRequest self = cluster.awaitValidated(cluster.alpha().createLoadRequest(
+                new AlphaApi.CreateLoadRequest(alphaImage, null, null, null)).id());
+        assertThat(self.status()).isEqualTo("invalid");
+        assertThat(self.error()).startsWith("Alpha does not update itself through a load request yet");
     }
 
     @Test
@@ -105,8 +115,10 @@ class LoadRequestsIT {
         JsonNode answer = drive("hello");
         assertThat(answer.path("text").asText()).isEqualTo("hello");
         assertThat(answer.path("madeBy").asText()).isEqualTo(consumer.accountId());
+        // the two requests were validated side by side, so one planned "consumer-1"; whichever won names the instance
+        assertThat(consumer.name()).isIn("consumer", "consumer-1");
         assertThat(cluster.alpha().listReplicas()).extracting(AlphaApi.Replica::name)
-                .containsExactly("alpha", "consumer", "provider");
+                .containsExactly("alpha", consumer.name(), "provider");
     }
 
     @Test

@@ -387,7 +387,7 @@ public final class ManifestProcessor extends AbstractProcessor {
         }
         replicaSeen = true;
         if (!ManifestValidator.REPLICA_NAME.matcher(r.name()).matches()) {
-            problems.add("name '" + r.name() + "' must be a DNS label: lowercase letters, digits and '-', at most 63");
+            problems.add("name '" + r.name() + "' " + ManifestValidator.REPLICA_NAME_RULE);
         }
         String identity = Identities.replica(prefix, r.name());
         if (Identities.parseReplica(identity).isEmpty()) {

@@ -100,7 +100,8 @@ class ManifestProcessorTest {
                         + "<prefix>/contracts/<name>.v<N>: the name must be lowercase letters, digits and single dashes, "
                         + "the version at least 1");
         assertErrors(change(REPLICA, s -> s.replace("@Replica(name = \"demo\"", "@Replica(name = \"Demo\"")),
-                "ReSide replica Demo: name 'Demo' must be a DNS label: lowercase letters, digits and '-', at most 63");
+                "ReSide replica Demo: name 'Demo' must start with a letter and have only lowercase letters, digits and '-' "
+                        + "(not last), at most 40 characters");
         Compilation badPrefix = Compilation.compile(sample(), "-Areside.prefix=Not A Prefix");
         assertThat(badPrefix.errors()).containsExactly("ReSide: identity prefix 'Not A Prefix' (option "
                 + "-Areside.prefix) is not an image repository prefix like localhost:5000/reside");

@@ -15,7 +15,7 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 public @interface Replica {
-    /** The default technical name of instances: a DNS label (lowercase letters, digits, '-'). */
+    /** The default technical name of instances: a DNS label that starts with a letter, at most 40 characters. */
     String name();
 
     /** {@code LONG_RUNNING} runs as a Deployment, {@code ONESHOT} as a Job. */

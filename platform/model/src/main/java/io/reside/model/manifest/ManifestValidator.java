@@ -23,8 +23,15 @@ public final class ManifestValidator {
     public static final Pattern PERMISSION_NAME = Pattern.compile("[a-z][a-z0-9-]*(?::[a-z][a-z0-9-]*)+");
     public static final Pattern METHOD_NAME = Pattern.compile("[a-z][a-zA-Z0-9]*");
     public static final Pattern KEY = Pattern.compile("[a-z][a-zA-Z0-9-]*");
-    /** Kubernetes object names are DNS labels. */
-    public static final Pattern REPLICA_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    /**
+     * A replica's technical name: a DNS label that starts with a letter (a Kubernetes Service name), at most 40
+     * characters, so that {@code <name>-<n>} (a second instance) and {@code <name>-<n>-<version>} (its Deployment or
+     * Job) stay valid Kubernetes names.
+     */
+    public static final Pattern REPLICA_NAME = Pattern.compile("[a-z]([-a-z0-9]{0,38}[a-z0-9])?");
+    /** {@link #REPLICA_NAME} in words, for error messages. */
+    public static final String REPLICA_NAME_RULE = "must start with a letter and have only lowercase letters, digits "
+            + "and '-' (not last), at most 40 characters";
     private static final Pattern LOCALE = Pattern.compile("[a-z]{2,3}(-[A-Za-z0-9]{2,8})*");
     public static final List<String> REQUIRED_LOCALES = List.of("en", "ru");
 
@@ -110,8 +117,7 @@ public final class ManifestValidator {
             problems.add("info: missing");
         } else {
             if (r.info().name() == null || !REPLICA_NAME.matcher(r.info().name()).matches()) {
-                problems.add("info.name: '" + r.info().name()
-                        + "' must be a DNS label: lowercase letters, digits and '-', at most 63");
+                problems.add("info.name: '" + r.info().name() + "' " + REPLICA_NAME_RULE);
             }
             if (!"long-running".equals(r.info().replicaClass()) && !"oneshot".equals(r.info().replicaClass())) {
                 problems.add("info.class: must be 'long-running' or 'oneshot', got '" + r.info().replicaClass() + "'");

@@ -3,6 +3,7 @@ package io.reside.alpha.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -69,6 +70,107 @@ public interface AlphaConfig {
         /** How long a stopping replica gets to drain before it is killed. */
         @WithDefault("15s")
         Duration stopTimeout();
+    }
+
+    /**
+     * The Kubernetes runtime. The API server, credentials and namespace come from {@code quarkus.kubernetes-client.*}
+     * (in a pod: its service account).
+     */
+    Kubernetes kubernetes();
+
+    interface Kubernetes {
+        /** The namespace replicas run in; default: the client's (in a pod, its own). */
+        Optional<String> namespace();
+
+        /** How objects are written (docs/adr/0007-kubernetes-applier.md). */
+        @WithDefault("server-side-apply")
+        ApplyStrategy apply();
+
+        enum ApplyStrategy {
+            /** Server-side apply, field manager {@code reside-alpha}, conflicts forced: real clusters. */
+            SERVER_SIDE_APPLY,
+            /** Get, then create or update when the spec-hash annotation differs: where apply is unavailable. */
+            CREATE_OR_UPDATE
+        }
+
+        /** etcd as replicas reach it ({@code RESIDE_ETCD_ENDPOINTS}); default: the endpoints Alpha uses. */
+        Optional<List<String>> etcdEndpoints();
+
+        /** JVM options of replicas, passed as {@code JAVA_OPTS} (memory-conscious by default: SPEC 11). */
+        @WithDefault("-Xmx128m,-XX:+UseSerialGC,-XX:TieredStopAtLevel=1")
+        List<String> jvmOptions();
+
+        /** The port replicas serve on in their pods. */
+        @WithDefault("8080")
+        int containerPort();
+
+        /** The user replicas run as (non-root; 185 is the user of Quarkus's JRE base images). */
+        @WithDefault("185")
+        long runAsUser();
+
+        @WithDefault("50m")
+        String cpuRequest();
+
+        @WithDefault("192Mi")
+        String memoryRequest();
+
+        @WithDefault("256Mi")
+        String memoryLimit();
+
+        /** A Secret with registry credentials for pulling replica images. */
+        Optional<String> imagePullSecret();
+
+        /** The node label that a replica's placement group selects ({@code setPlacementGroup}). */
+        @WithDefault("reside.io/placement-group")
+        String placementLabel();
+
+        /** How often a oneshot replica's Job is retried before it counts as failed. */
+        @WithDefault("3")
+        int jobBackoffLimit();
+
+        /** The Secret that holds the one-time super-admin claim code. */
+        @WithDefault("reside-claim-code")
+        String claimCodeSecret();
+
+        /** How often the informers list everything again, besides watching. */
+        @WithDefault("10m")
+        Duration resync();
+
+        Ingress ingress();
+
+        interface Ingress {
+            /** Give each replica that serves methods an Ingress path {@code /replicas/<name>/}. */
+            @WithDefault("true")
+            boolean enabled();
+
+            Optional<String> className();
+
+            /** The host of the rules; none: every host. */
+            Optional<String> host();
+
+            /**
+             * The URL the Ingress is reached at from outside (e.g. {@code https://reside.example.org}): each replica's
+             * {@code external} endpoint is this plus {@code /replicas/<name>}.
+             */
+            Optional<String> externalUrl();
+
+            /**
+             * How the prefix is taken off before the replica sees the request: {@code nginx} (a regular-expression
+             * path and ingress-nginx's {@code rewrite-target}) or {@code none} (a plain {@code Prefix} path; the
+             * controller strips the prefix by its own configuration, e.g. a Traefik middleware given in
+             * {@code annotations}).
+             */
+            @WithDefault("nginx")
+            Rewrite rewrite();
+
+            enum Rewrite {
+                NGINX,
+                NONE
+            }
+
+            /** Annotations added to every Ingress. */
+            Map<String, String> annotations();
+        }
     }
 
     /** Bootstrap of an empty cluster. */

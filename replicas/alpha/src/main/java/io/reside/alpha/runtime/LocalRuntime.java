@@ -62,6 +62,8 @@ public final class LocalRuntime implements WorkloadRuntime {
     private final ObjectMapper json = io.reside.etcd.DocType.mapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final Map<String, Workload> workloads = new ConcurrentHashMap<>();
+    private volatile Runnable nudge = () -> {
+    };
 
     /** What is recorded of a running process, to adopt it after a restart of Alpha. */
     record ProcessRecord(String key, long pid, int port, String appDir, Instant startedAt) {
@@ -72,6 +74,9 @@ public final class LocalRuntime implements WorkloadRuntime {
         final String key;
         final String name;
         ProcessHandle process;
+        /** The process when this Alpha started it (an adopted one has only its handle): its exit status. */
+        Process started;
+        boolean completed;
         int port;
         Path appDir;
         boolean wanted = true;
@@ -111,7 +116,7 @@ public final class LocalRuntime implements WorkloadRuntime {
     // ------------------------------------------------------------------ keys
 
     @Override
-    public void saveKey(String accountId, AccountKey key) {
+    public void saveKey(String replicaName, String accountId, AccountKey key) {
         io.reside.alpha.service.Secrets.write(keyFile(accountId), key.toPem());
     }
 
@@ -141,6 +146,41 @@ public final class LocalRuntime implements WorkloadRuntime {
             LOG.warnf("cannot list %s: %s", keys, e.getMessage());
         }
         return found;
+    }
+
+    // ------------------------------------------------------------------ the claim code
+
+    private Path claimCodeFile() {
+        return config.stateDir().toAbsolutePath().resolve("claim-code");
+    }
+
+    @Override
+    public Optional<String> readClaimCode() {
+        try {
+            return Files.exists(claimCodeFile()) ? Optional.of(Files.readString(claimCodeFile()).trim())
+                    .filter(c -> !c.isEmpty()) : Optional.empty();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + claimCodeFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void writeClaimCode(String code) {
+        io.reside.alpha.service.Secrets.write(claimCodeFile(), code + "\n");
+    }
+
+    @Override
+    public void deleteClaimCode() {
+        try {
+            Files.deleteIfExists(claimCodeFile());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot delete " + claimCodeFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String claimCodeLocation() {
+        return claimCodeFile().toString();
     }
 
     private Path keyFile(String accountId) {
@@ -180,7 +220,33 @@ public final class LocalRuntime implements WorkloadRuntime {
         return Set.copyOf(workloads.keySet());
     }
 
+    @Override
+    public void onChange(Runnable nudge) {
+        this.nudge = nudge;
+    }
+
+    private static boolean oneshot(Desired d) {
+        return "oneshot".equals(d.version().manifest().info().replicaClass());
+    }
+
     private Observed keepRunning(Workload w, Desired d) {
+        boolean oneshot = oneshot(d);
+        if (oneshot && (w.completed || w.process == null && "completed".equals(d.version().status()))) {
+            w.completed = true;
+            return new Observed("completed", null, Map.of()); // a oneshot that finished is not run again
+        }
+        if (w.process != null && !w.process.isAlive() && oneshot) {
+            Integer exit = w.started == null ? null : w.started.exitValue();
+            if (exit == null || exit == 0) {
+                LOG.infof("%s completed%s", w.name, exit == null ? " (exit status unknown: started by an earlier "
+                        + "Alpha)" : "");
+                w.completed = true;
+                w.process = null;
+                deleteRecord(w.key);
+                return new Observed("completed", null, Map.of());
+            }
+            w.failure = "exited with status " + exit + " (see " + logFile(w) + ")";
+        }
         if (w.process != null && w.process.isAlive()) {
             w.ready = w.ready || ready(w.port);
             if (w.ready) {
@@ -198,7 +264,9 @@ public final class LocalRuntime implements WorkloadRuntime {
             }
         }
         if (w.process != null) { // it exited
-            w.failure = "the process exited (see " + logFile(w) + ")";
+            if (!oneshot) {
+                w.failure = "the process exited (see " + logFile(w) + ")";
+            }
             LOG.warnf("%s exited; restarting it (log: %s)", w.name, logFile(w));
             w.process = null;
             w.ready = false;
@@ -252,7 +320,9 @@ public final class LocalRuntime implements WorkloadRuntime {
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         try {
             Process p = pb.start();
+            w.started = p;
             w.process = p.toHandle();
+            p.onExit().thenRun(() -> nudge.run());
             w.port = port;
             w.appDir = appDir;
             w.ready = false;
@@ -362,6 +432,7 @@ public final class LocalRuntime implements WorkloadRuntime {
                     String name = file.getFileName().toString().replace(".json", "");
                     Workload w = new Workload(r.key(), name);
                     w.process = p.get();
+                    w.process.onExit().thenRun(() -> nudge.run());
                     w.port = r.port();
                     w.appDir = Path.of(r.appDir());
                     w.startedNanos = System.nanoTime();

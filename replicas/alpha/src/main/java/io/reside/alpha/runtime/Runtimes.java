@@ -3,8 +3,10 @@ package io.reside.alpha.runtime;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.reside.alpha.config.AlphaConfig;
 import io.reside.images.RegistryClient;
 import io.reside.runtime.ResideConfig;
@@ -27,11 +29,13 @@ public class Runtimes {
 
     @Produces
     @ApplicationScoped
-    WorkloadRuntime runtime(AlphaConfig config, ResideConfig reside, RegistryClient registry) {
+    WorkloadRuntime runtime(AlphaConfig config, ResideConfig reside, RegistryClient registry,
+            Instance<KubernetesClient> kubernetes) {
         return switch (config.runtime()) {
             case LOCAL -> new LocalRuntime(config.local(), reside, registry);
-            case KUBERNETES -> throw new IllegalStateException("alpha.runtime=kubernetes is not available in this "
-                    + "build yet: use alpha.runtime=local");
+            // the client is made only here: the local runtime never reads a kubeconfig
+            case KUBERNETES -> new KubernetesRuntime(kubernetes.get(), config.kubernetes(), reside.cluster(),
+                    reside.etcd().endpoints().stream().map(java.net.URI::toString).toList());
         };
     }
 }

@@ -31,7 +31,10 @@ import io.reside.etcd.Versioned;
 import io.reside.etcd.WatchEvent;
 import io.reside.etcd.WatchListener;
 import io.reside.etcd.WatchOptions;
+import io.reside.model.manifest.ReplicaManifest;
+import io.reside.permissions.GrantKeys;
 import io.reside.permissions.Rcb;
+import io.reside.permissions.RcbAdmin;
 import io.reside.runtime.ReplicaStarted;
 
 /**
@@ -84,6 +87,7 @@ public class WorkloadReconciler {
                 nudge();
             }
         });
+        runtime.onChange(this::nudge);
         long interval = config.reconcileInterval().toMillis();
         loop.scheduleWithFixedDelay(this::tick, 0, Math.min(interval, 200), TimeUnit.MILLISECONDS);
         loop.scheduleWithFixedDelay(this::nudge, interval, interval, TimeUnit.MILLISECONDS);
@@ -121,7 +125,7 @@ public class WorkloadReconciler {
         try {
             pass();
             passes.incrementAndGet();
-        } catch (EtcdUnavailableException e) {
+        } catch (EtcdUnavailableException | WorkloadRuntime.RuntimeUnavailableException e) {
             LOG.debugf("workload pass skipped: %s", e.getMessage());
             wake.set(true);
         } catch (RuntimeException e) {
@@ -140,9 +144,10 @@ public class WorkloadReconciler {
                     .map(Versioned::value).toList());
         }
         Set<String> known = runtime.known();
+        Map<String, Boolean> contractsWithMethods = new HashMap<>();
         List<WorkloadRuntime.Desired> desired = new ArrayList<>();
         for (Records.ReplicaRecord r : replicas) {
-            desired.addAll(desiredOf(r, versions.get(r.id()), known));
+            desired.addAll(desiredOf(r, versions.get(r.id()), known, serves(r, contractsWithMethods)));
         }
         Map<String, WorkloadRuntime.Observed> observed = runtime.reconcile(desired);
         for (Records.ReplicaRecord r : replicas) {
@@ -151,9 +156,21 @@ public class WorkloadReconciler {
         removeOrphanKeys(replicas);
     }
 
+    /** Whether a replica implements at least one contract method (a contract not recorded counts as having one). */
+    private boolean serves(Records.ReplicaRecord r, Map<String, Boolean> contractsWithMethods) {
+        for (ReplicaManifest.Implementation i : r.manifest().implementations().values()) {
+            if (contractsWithMethods.computeIfAbsent(i.identity(), identity -> store.find(RcbAdmin.CONTRACT,
+                    GrantKeys.contractKey(identity)).map(c -> !c.value().manifest().methods().isEmpty())
+                    .orElse(true))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The versions of an instance that must run now. */
     static List<WorkloadRuntime.Desired> desiredOf(Records.ReplicaRecord r, List<Records.VersionRecord> versions,
-            Set<String> known) {
+            Set<String> known, boolean serves) {
         if (!r.enabled()) {
             return List.of();
         }
@@ -165,18 +182,18 @@ public class WorkloadReconciler {
         List<Records.VersionRecord> others = versions.stream().filter(v -> v.id() != current.id()).toList();
         List<WorkloadRuntime.Desired> result = new ArrayList<>();
         if (r.manifest().info().scalable()) {
-            result.add(new WorkloadRuntime.Desired(r, current));
+            result.add(new WorkloadRuntime.Desired(r, current, serves));
             if (!"running".equals(current.status())) { // the old keeps serving until the new one does
                 for (Records.VersionRecord old : others) {
                     if (known.contains(r.id() + "/" + old.id())) {
-                        result.add(new WorkloadRuntime.Desired(r, old));
+                        result.add(new WorkloadRuntime.Desired(r, old, serves));
                     }
                 }
             }
         } else {
             boolean oldStillThere = others.stream().anyMatch(v -> known.contains(r.id() + "/" + v.id()));
             if (!oldStillThere) {
-                result.add(new WorkloadRuntime.Desired(r, current));
+                result.add(new WorkloadRuntime.Desired(r, current, serves));
             }
         }
         return result;
@@ -214,6 +231,9 @@ public class WorkloadReconciler {
             return;
         }
         Map<String, String> published = endpoints;
+        if (endpointsChanged) {
+            LOG.debugf("%s: endpoints %s (were %s)", r.name(), published, r.endpoints());
+        }
         store.run(tx -> {
             for (Records.VersionRecord v : changed) {
                 if (tx.find(Records.VERSION, Records.versionKey(r.id(), v.id())).isPresent()) {

@@ -2,6 +2,7 @@ package io.reside.alpha.runtime;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import io.reside.alpha.service.Records;
@@ -14,10 +15,19 @@ import io.reside.security.AccountKey;
  */
 public interface WorkloadRuntime extends AutoCloseable {
 
-    /** A version that must run, with its instance. */
-    record Desired(Records.ReplicaRecord replica, Records.VersionRecord version) {
+    /**
+     * A version that must run, with its instance.
+     *
+     * @param serves whether the replica implements at least one contract method (it then gets a Service and an
+     *        Ingress path on Kubernetes)
+     */
+    record Desired(Records.ReplicaRecord replica, Records.VersionRecord version, boolean serves) {
         public String key() {
-            return replica.id() + "/" + version.id();
+            return key(replica.id(), version.id());
+        }
+
+        public static String key(String replicaId, int versionId) {
+            return replicaId + "/" + versionId;
         }
     }
 
@@ -35,7 +45,7 @@ public interface WorkloadRuntime extends AutoCloseable {
      * the account commits, so the key cannot be lost; a key whose account never came to be is removed later
      * ({@link #deleteKey}).
      */
-    void saveKey(String accountId, AccountKey key);
+    void saveKey(String replicaName, String accountId, AccountKey key);
 
     void deleteKey(String accountId);
 
@@ -50,9 +60,38 @@ public interface WorkloadRuntime extends AutoCloseable {
      */
     Map<String, Observed> reconcile(Collection<Desired> desired);
 
-    /** The versions it runs or stops now, by {@link Desired#key()}. */
+    /**
+     * The versions it runs or stops now, by {@link Desired#key()}.
+     *
+     * @throws RuntimeUnavailableException when it cannot tell (the Kubernetes API not read yet)
+     */
     Set<String> known();
+
+    /** Tells {@code nudge} whenever something it watches changes (a process exits, an object is edited). */
+    default void onChange(Runnable nudge) {
+    }
+
+    /** The one-time super-admin claim code, where the operator reads it: empty when there is none. */
+    Optional<String> readClaimCode();
+
+    /** Stores the claim code where the operator reads it (replacing an older one), before the cluster records it. */
+    void writeClaimCode(String code);
+
+    /** Removes the claim code once it was used. */
+    void deleteClaimCode();
+
+    /** Where the operator finds the claim code, in words. */
+    String claimCodeLocation();
 
     @Override
     void close();
+
+    /** The runtime cannot act now (its view of the workloads is incomplete); the next pass tries again. */
+    final class RuntimeUnavailableException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public RuntimeUnavailableException(String message) {
+            super(message);
+        }
+    }
 }

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,8 +19,10 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.StartupEvent;
 import io.reside.alpha.config.AlphaConfig;
+import io.reside.alpha.runtime.WorkloadRuntime;
 import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.etcd.Store;
+import io.reside.etcd.Versioned;
 import io.reside.model.manifest.ContractManifest;
 import io.reside.model.manifest.ReplicaManifest;
 import io.reside.permissions.Rcb;
@@ -33,9 +36,10 @@ import io.reside.security.Encoding;
 /**
  * The first start of Alpha in an empty cluster (SPEC 6.1, "Bootstrap"), before the replica runtime loads Alpha's
  * account and RCB: Alpha's key (generated into its key file when there is none), its account, its instance record
- * and version, its RCB, the alpha.v1 contract, and a one-time super-admin claim code, printed once and kept in
- * {@code <state-dir>/claim-code} (mode 0600). Idempotent and safe to race: each record is created only if missing,
- * in one transaction, so a second Alpha starting at the same time changes nothing.
+ * and version, its RCB, the alpha.v1 contract, and a one-time super-admin claim code, printed and kept where the
+ * runtime keeps it ({@code <state-dir>/claim-code}, mode 0600, or a Kubernetes Secret). Idempotent and safe to race:
+ * each record is created only if missing, in one transaction, so a second Alpha starting at the same time changes
+ * nothing.
  */
 @ApplicationScoped
 public class Bootstrap {
@@ -52,13 +56,15 @@ public class Bootstrap {
     @Inject
     AlphaConfig config;
 
+    @Inject
+    WorkloadRuntime runtime;
+
     /** Runs before the replica runtime's start-up (priority 10), which needs the account and the RCB. */
     void bootstrap(@Observes @Priority(5) StartupEvent event) {
         AccountKey key = key();
         ContractManifest contract = Contracts.byKey("alpha.v1");
         ReplicaManifest manifest = Contracts.replica().orElseThrow();
-        String claimCode = hex(16);
-        boolean claimCreated = store.run(tx -> {
+        store.run(tx -> {
             if (tx.find(AccountRegistry.ACCOUNT, AccountRegistry.key(key.accountId())).isEmpty()) {
                 AccountRegistry.register(tx, key.publicKey(), AccountRegistry.Kind.REPLICA, "alpha");
             }
@@ -83,21 +89,52 @@ public class Bootstrap {
                         Records.ALPHA_ID, 1, manifest.identity(), null, manifest, Map.of(), List.of(), "running",
                         "Alpha itself", Instant.now()));
             }
-            if (tx.find(Records.CLAIM, Records.CLAIM_KEY).isEmpty()) {
-                tx.put(Records.CLAIM, Records.CLAIM_KEY, new Records.Claim(hash(claimCode), null, null));
-                return true;
-            }
-            return false;
+            return null;
         });
-        if (claimCreated) {
-            Path file = config.local().stateDir().resolve("claim-code");
-            Secrets.write(file, claimCode + "\n");
-            // printed once, for the operator of a new cluster (SPEC 6.1): the code is only good for one claim
-            System.out.println("ReSide: this is a new cluster. Claim super-admin access once with the code in " + file
-                    + ": " + claimCode);
-            LOG.infof("bootstrapped a new cluster '%s': Alpha is account %s; the super-admin claim code is in %s",
-                    reside.cluster(), key.accountId(), file);
+        claimCode();
+    }
+
+    /**
+     * Makes sure an unclaimed cluster has a claim code where the operator reads it, and that it is the one the
+     * cluster recorded. The code is written first and recorded second, so a crash in between leaves a code that does
+     * not match, which the next start replaces: a code is never recorded without having been delivered.
+     */
+    void claimCode() {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<Records.Claim> claim = store.find(Records.CLAIM, Records.CLAIM_KEY).map(Versioned::value);
+            if (claim.isPresent() && claim.get().claimedBy() != null) {
+                if (runtime.readClaimCode().isPresent()) {
+                    runtime.deleteClaimCode();
+                }
+                return;
+            }
+            Optional<String> delivered = runtime.readClaimCode();
+            if (claim.isPresent() && delivered.isPresent() && hash(delivered.get()).equals(claim.get().codeHash())) {
+                return; // a new cluster still waiting for its claim
+            }
+            String code = hex(16);
+            runtime.writeClaimCode(code);
+            String seen = claim.map(Records.Claim::codeHash).orElse(null);
+            boolean recorded = store.run(tx -> {
+                Records.Claim now = tx.find(Records.CLAIM, Records.CLAIM_KEY).orElse(null);
+                if (now == null ? seen != null : now.claimedBy() != null || !now.codeHash().equals(seen)) {
+                    return false; // another Alpha got there first: look again
+                }
+                tx.put(Records.CLAIM, Records.CLAIM_KEY, new Records.Claim(hash(code), null, null));
+                return true;
+            });
+            if (recorded) {
+                // printed for the operator of a new cluster (SPEC 6.1): the code is good for one claim
+                System.out
+                        .println("ReSide: this cluster has no super-admin yet. Claim super-admin access once with the "
+                                + "code in " + runtime.claimCodeLocation() + ": " + code);
+                LOG.infof("cluster '%s' has no super-admin yet: the one-time claim code is in %s", reside.cluster(),
+                        runtime.claimCodeLocation());
+                return;
+            }
         }
+        LOG.warnf("could not settle the super-admin claim code (other Alphas kept changing it); the next start tries "
+                + "again");
     }
 
     /** Alpha's key: from its key file, generated when the file does not exist yet (and generation is allowed). */

@@ -44,19 +44,34 @@ public class Cluster {
     @Inject
     Store store;
 
+    @Inject
+    io.reside.alpha.runtime.WorkloadRuntime runtime;
+
     // ------------------------------------------------------------------ replicas
 
+    /** Every instance with its current version, read in one transaction: a consistent picture. */
     public List<AlphaApi.Replica> replicas() {
-        List<AlphaApi.Replica> result = new ArrayList<>();
-        for (Versioned<Records.ReplicaRecord> r : store.list(Records.REPLICA, Records.REPLICAS)) {
-            result.add(view(r.value()));
-        }
+        List<AlphaApi.Replica> result = store.run(tx -> {
+            List<AlphaApi.Replica> views = new ArrayList<>();
+            for (Versioned<Records.ReplicaRecord> r : tx.list(Records.REPLICA, Records.REPLICAS)) {
+                views.add(view(tx, r.value()));
+            }
+            return views;
+        });
         result.sort(java.util.Comparator.comparing(AlphaApi.Replica::name));
         return result;
     }
 
     public AlphaApi.Replica replica(String idOrName) {
-        return view(record(idOrName));
+        String id = record(idOrName).id();
+        // the instance and its version from one transaction: never a status without the endpoints it came with
+        return store.run(tx -> view(tx, tx.find(Records.REPLICA, Records.replicaKey(id)).orElseThrow(
+                () -> new ResideException.NotFoundException("there is no replica " + idOrName))));
+    }
+
+    private static AlphaApi.Replica view(Tx tx, Records.ReplicaRecord r) {
+        return Views.replica(r, tx.find(Records.VERSION, Records.versionKey(r.id(), r.currentVersionId()))
+                .orElse(null));
     }
 
     public List<AlphaApi.Version> versions(String replicaId) {
@@ -390,6 +405,11 @@ public class Cluster {
             return null;
         });
         LOG.infof("super-admin access claimed by %s", caller);
+        try {
+            runtime.deleteClaimCode(); // used: nothing to read any more (Alpha's next start removes it otherwise)
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot remove the used claim code from %s: %s", runtime.claimCodeLocation(), e.getMessage());
+        }
         return new AlphaApi.Claimed(caller, permissions);
     }
 }

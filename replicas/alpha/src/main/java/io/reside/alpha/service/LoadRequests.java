@@ -105,8 +105,8 @@ public class LoadRequests {
         ImageReference image = parseImage(request.image());
         if (request.name() != null && !request.name().isBlank()
                 && !io.reside.model.manifest.ManifestValidator.REPLICA_NAME.matcher(request.name()).matches()) {
-            throw new ResideException.InvalidInputException("name '" + request.name() + "' must be a DNS label: "
-                    + "lowercase letters, digits and '-', at most 63");
+            throw new ResideException.InvalidInputException("name '" + request.name() + "' "
+                    + io.reside.model.manifest.ManifestValidator.REPLICA_NAME_RULE);
         }
         String id = "lr-" + random();
         Instant now = Instant.now();
@@ -236,6 +236,12 @@ public class LoadRequests {
         }
         // 3: update or new instance
         Records.ReplicaRecord existing = existingInstance(request, manifest);
+        if (existing != null && existing.id().equals(Records.ALPHA_ID)) {
+            // Alpha's own workload is not one it runs: a version record would say "starting" and nothing would start
+            throw new Invalid("Alpha does not update itself through a load request yet: deploy the new Alpha image "
+                    + "as it was deployed (the Alpha Deployment's image on Kubernetes, the new build locally); its "
+                    + "records and identity stay");
+        }
         // 4: the name (a new instance's is made free at commit, with -1, -2... on conflict)
         String name = existing != null ? existing.name()
                 : request.requestedName() != null ? request.requestedName() : manifest.info().name();
@@ -384,7 +390,14 @@ public class LoadRequests {
         Map<String, List<String>> chosen = chosen(plan, request.requirementReplicaIds());
         AccountKey key = plan.update() ? null : AccountKey.generate();
         if (key != null) {
-            runtime.saveKey(key.accountId(), key); // before the commit: a committed account always has its key
+            try {
+                // before the commit: a committed account always has its key
+                runtime.saveKey(plan.name(), key.accountId(), key);
+            } catch (RuntimeException e) {
+                LOG.warnf("load request %s: cannot store the new instance's key: %s", request.id(), e.getMessage());
+                throw new ResideException.UnavailableException("cannot store the key of the new instance ("
+                        + e.getMessage() + "): nothing was approved; approve again once the runtime is reachable");
+            }
         }
         crashIfTold("approve-after-key");
         AlphaApi.Version version = store.run(tx -> {

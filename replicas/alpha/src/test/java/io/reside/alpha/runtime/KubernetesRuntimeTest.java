@@ -1,0 +1,393 @@
+package io.reside.alpha.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.reside.alpha.config.AlphaConfig;
+import io.reside.alpha.service.Records;
+import io.reside.model.manifest.ReplicaManifest;
+import io.reside.security.AccountKey;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/**
+ * The Kubernetes runtime against the fabric8 mock server in CRUD mode (which has no server-side apply: objects are
+ * written get-then-create-or-update here; {@link ServerSideApplyTest} checks the apply requests). The test plays
+ * the controllers' part: it sets the status a kubelet would report.
+ */
+class KubernetesRuntimeTest {
+
+    static final String DIGEST = "sha256:" + "ab".repeat(32);
+    static final AtomicInteger NAMESPACES = new AtomicInteger();
+
+    static KubernetesMockServer server;
+    static KubernetesClient client;
+
+    KubernetesRuntime runtime;
+    String ns;
+
+    @BeforeAll
+    static void startServer() {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        client = server.createClient();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        client.close();
+        server.destroy();
+    }
+
+    @AfterEach
+    void closeRuntime() {
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    static AlphaConfig config(Map<String, String> values) {
+        return new SmallRyeConfigBuilder().withConverter(Duration.class, 200, new DurationConverter())
+                .withMapping(AlphaConfig.class).withDefaultValues(values).build().getConfigMapping(AlphaConfig.class);
+    }
+
+    /** A runtime in a namespace of its own. */
+    private KubernetesRuntime start(Map<String, String> settings) {
+        ns = "t" + NAMESPACES.incrementAndGet();
+        Map<String, String> values = new HashMap<>(Map.of("alpha.kubernetes.namespace", ns,
+                "alpha.kubernetes.apply", "create-or-update",
+                "alpha.kubernetes.ingress.external-url", "https://reside.example.org/"));
+        values.putAll(settings);
+        runtime = new KubernetesRuntime(client, config(values).kubernetes(), "test", List.of("http://etcd:2379"));
+        assertThat(runtime.awaitSynced(Duration.ofSeconds(10))).isTrue();
+        return runtime;
+    }
+
+    static WorkloadRuntime.Desired desired(String name, AccountKey key, int version, String replicaClass,
+            String group, String status) {
+        ReplicaManifest m = new ReplicaManifest(1, "localhost:5000/reside/replicas/" + name,
+                new ReplicaManifest.Info(name, replicaClass, false, true), Map.of(), Map.of("greeter",
+                        new ReplicaManifest.Implementation("localhost:5000/reside/contracts/greeter.v1")),
+                Map.of());
+        Records.ReplicaRecord r = new Records.ReplicaRecord("r-" + name, name, m.identity(), m, key.accountId(), true,
+                group, version, version, Map.of(), Instant.now());
+        Records.VersionRecord v = new Records.VersionRecord(r.id(), version, m.identity() + ":1@" + DIGEST, DIGEST, m,
+                Map.of(), List.of(), status, null, Instant.now());
+        return new WorkloadRuntime.Desired(r, v, true);
+    }
+
+    private Deployment deployment(String name) {
+        return client.apps().deployments().inNamespace(ns).withName(name).get();
+    }
+
+    /** Reconciles until {@code done}: the informers see Alpha's own writes a moment later. */
+    private Map<String, WorkloadRuntime.Observed> reconcileUntil(List<WorkloadRuntime.Desired> desired,
+            java.util.function.Predicate<Map<String, WorkloadRuntime.Observed>> done) {
+        var last = new java.util.concurrent.atomic.AtomicReference<Map<String, WorkloadRuntime.Observed>>();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            last.set(runtime.reconcile(desired));
+            return done.test(last.get());
+        });
+        return last.get();
+    }
+
+    private void markReady(String name) {
+        Deployment d = deployment(name);
+        d.setStatus(new DeploymentStatusBuilder().withReplicas(1).withReadyReplicas(1).withAvailableReplicas(1)
+                .withObservedGeneration(d.getMetadata().getGeneration()).build());
+        client.apps().deployments().inNamespace(ns).resource(d).updateStatus();
+    }
+
+    @Test
+    void aVersionBecomesADeploymentWithItsSecretServiceAndIngressLabelledAsTheSpecSays() {
+        start(Map.of("alpha.kubernetes.image-pull-secret", "registry-login"));
+        AccountKey key = AccountKey.generate();
+        var d = desired("greeter", key, 3, "long-running", "gpu", "starting");
+        runtime.saveKey("greeter", key.accountId(), key);
+        var observed = reconcileUntil(List.of(d), o -> deployment("greeter-3") != null);
+        assertThat(observed.get(d.key()).status()).isEqualTo("starting");
+
+        Deployment dep = deployment("greeter-3");
+        assertThat(dep.getMetadata().getLabels()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "app.kubernetes.io/managed-by", "reside", "reside.io/replica", "greeter", "reside.io/version", "3"));
+        assertThat(dep.getMetadata().getAnnotations()).containsEntry("reside.io/replica-id", "r-greeter")
+                .containsKey(Applier.SPEC_HASH);
+        assertThat(dep.getSpec().getReplicas()).isEqualTo(1);
+        assertThat(dep.getSpec().getSelector().getMatchLabels()).containsEntry("reside.io/version", "3");
+        var pod = dep.getSpec().getTemplate().getSpec();
+        assertThat(dep.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("reside.io/replica",
+                "greeter");
+        assertThat(pod.getNodeSelector()).containsExactlyEntriesOf(Map.of("reside.io/placement-group", "gpu"));
+        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getImagePullSecrets()).extracting(r -> r.getName()).containsExactly("registry-login");
+        var container = pod.getContainers().get(0);
+        // pinned by digest: what Alpha validated is what runs
+        assertThat(container.getImage()).isEqualTo("localhost:5000/reside/replicas/greeter@" + DIGEST);
+        assertThat(container.getEnv()).extracting(EnvVar::getName, EnvVar::getValue).contains(
+                org.assertj.core.groups.Tuple.tuple("RESIDE_ETCD_ENDPOINTS", "http://etcd:2379"),
+                org.assertj.core.groups.Tuple.tuple("RESIDE_CLUSTER", "test"),
+                org.assertj.core.groups.Tuple.tuple("RESIDE_CONTROL_BLOCK_ID", "r-greeter"),
+                org.assertj.core.groups.Tuple.tuple("RESIDE_ACCOUNT_ID", key.accountId()),
+                org.assertj.core.groups.Tuple.tuple("RESIDE_ACCOUNT_KEY_FILE", "/var/run/reside/account/key.pem"),
+                org.assertj.core.groups.Tuple.tuple("RESIDE_ACCESS_CONTEXT", "internal"),
+                org.assertj.core.groups.Tuple.tuple("JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
+        assertThat(container.getEnv()).noneMatch(e -> e.getValue() != null && e.getValue().contains("PRIVATE KEY"));
+        assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(pod.getVolumes()).anySatisfy(v -> assertThat(v.getSecret().getSecretName()).isEqualTo("greeter"));
+
+        Secret secret = client.secrets().inNamespace(ns).withName("greeter").get();
+        assertThat(secret.getMetadata().getLabels()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "app.kubernetes.io/managed-by", "reside", "reside.io/replica", "greeter"));
+        assertThat(secret.getMetadata().getAnnotations()).containsEntry("reside.io/account", key.accountId());
+        assertThat(new String(Base64.getDecoder().decode(secret.getData().get("key.pem")), StandardCharsets.UTF_8))
+                .isEqualTo(key.toPem());
+
+        var service = client.services().inNamespace(ns).withName("greeter").get();
+        assertThat(service.getMetadata().getLabels()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "app.kubernetes.io/managed-by", "reside", "reside.io/replica", "greeter"));
+        assertThat(service.getSpec().getSelector()).containsEntry("reside.io/replica", "greeter");
+        assertThat(service.getSpec().getPorts().get(0).getPort()).isEqualTo(80);
+        Ingress ingress = client.network().v1().ingresses().inNamespace(ns).withName("greeter").get();
+        var path = ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0);
+        assertThat(path.getPath()).isEqualTo("/replicas/greeter(/|$)(.*)");
+        assertThat(path.getBackend().getService().getName()).isEqualTo("greeter");
+        assertThat(ingress.getMetadata().getAnnotations()).containsEntry(
+                "nginx.ingress.kubernetes.io/rewrite-target", "/$2");
+
+        // the kubelet reports it ready: running, with its endpoints inside and outside the cluster
+        markReady("greeter-3");
+        observed = reconcileUntil(List.of(d), o -> o.get(d.key()).status().equals("running"));
+        assertThat(observed.get(d.key()).endpoints()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "internal", "http://greeter." + ns + ".svc:80",
+                "external", "https://reside.example.org/replicas/greeter"));
+    }
+
+    @Test
+    void driftIsRepairedDeletedObjectsComeBackEditedOnesAreWrittenBackStraysGo() {
+        start(Map.of());
+        AccountKey key = AccountKey.generate();
+        var d = desired("echo", key, 1, "long-running", null, "starting");
+        runtime.saveKey("echo", key.accountId(), key);
+        reconcileUntil(List.of(d), o -> runtime.known().contains(d.key()));
+
+        client.apps().deployments().inNamespace(ns).withName("echo-1").delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !runtime.known().contains(d.key()));
+        reconcileUntil(List.of(d), o -> deployment("echo-1") != null);
+
+        Deployment edited = deployment("echo-1");
+        edited.getSpec().setReplicas(5);
+        edited.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("attacker/image:latest");
+        client.apps().deployments().inNamespace(ns).resource(edited).update();
+        reconcileUntil(List.of(d), o -> deployment("echo-1").getSpec().getReplicas() == 1);
+        assertThat(deployment("echo-1").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                .isEqualTo("localhost:5000/reside/replicas/echo@" + DIGEST);
+
+        client.services().inNamespace(ns).withName("echo").delete();
+        reconcileUntil(List.of(d), o -> client.services().inNamespace(ns).withName("echo").get() != null);
+
+        // an object that carries Alpha's labels but is no version Alpha runs is deleted
+        client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder().withNewMetadata()
+                .withName("intruder").withLabels(Map.of("app.kubernetes.io/managed-by", "reside")).endMetadata()
+                .withNewSpec().withNewSelector().withMatchLabels(Map.of("app", "x")).endSelector().withNewTemplate()
+                .withNewMetadata().withLabels(Map.of("app", "x")).endMetadata().withNewSpec().addNewContainer()
+                .withName("x").withImage("x").endContainer().endSpec().endTemplate().endSpec().build()).create();
+        reconcileUntil(List.of(d), o -> deployment("intruder") == null);
+        assertThat(deployment("echo-1")).isNotNull();
+    }
+
+    @Test
+    void aVersionNoLongerWantedIsStoppedAndItsServiceGoes() {
+        start(Map.of());
+        AccountKey key = AccountKey.generate();
+        var d = desired("gone", key, 2, "long-running", null, "running");
+        runtime.saveKey("gone", key.accountId(), key);
+        reconcileUntil(List.of(d), o -> runtime.known().contains(d.key()));
+        var observed = runtime.reconcile(List.of());
+        assertThat(observed.get(d.key()).status()).isEqualTo("stopping");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !runtime.known().contains(d.key()));
+        reconcileUntil(List.of(), o -> client.services().inNamespace(ns).withName("gone").get() == null
+                && client.network().v1().ingresses().inNamespace(ns).withName("gone").get() == null);
+        assertThat(deployment("gone-2")).isNull();
+        // the key stays until the reconciler deletes it (after the grace period, when no instance has it)
+        assertThat(runtime.storedKeys()).containsKey(key.accountId());
+        runtime.deleteKey(key.accountId());
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.secrets().inNamespace(ns).withName("gone")
+                .get() == null);
+    }
+
+    @Test
+    void aOneshotReplicaIsAJobThatIsNotRunAgainOnceCompleted() {
+        start(Map.of());
+        AccountKey key = AccountKey.generate();
+        var d = desired("migrate", key, 1, "oneshot", null, "starting");
+        runtime.saveKey("migrate", key.accountId(), key);
+        reconcileUntil(List.of(d), o -> client.batch().v1().jobs().inNamespace(ns).withName("migrate-1").get() != null);
+        Job job = client.batch().v1().jobs().inNamespace(ns).withName("migrate-1").get();
+        assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("OnFailure");
+        assertThat(job.getMetadata().getLabels()).containsEntry("reside.io/version", "1");
+        job.setStatus(new JobStatusBuilder().withSucceeded(1).build());
+        client.batch().v1().jobs().inNamespace(ns).resource(job).updateStatus();
+        reconcileUntil(List.of(d), o -> o.get(d.key()).status().equals("completed"));
+
+        // the Job deleted after it completed (say, by a TTL controller) is not created again
+        client.batch().v1().jobs().inNamespace(ns).withName("migrate-1").delete();
+        var completed = desired("migrate", key, 1, "oneshot", null, "completed");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !runtime.known().contains(d.key()));
+        assertThat(runtime.reconcile(List.of(completed)).get(d.key()).status()).isEqualTo("completed");
+        assertThat(client.batch().v1().jobs().inNamespace(ns).withName("migrate-1").get()).isNull();
+    }
+
+    @Test
+    void whatThePodsSayBecomesTheVersionsStatus() {
+        start(Map.of());
+        AccountKey key = AccountKey.generate();
+        var d = desired("flaky", key, 1, "long-running", "arm", "starting");
+        runtime.saveKey("flaky", key.accountId(), key);
+        reconcileUntil(List.of(d), o -> runtime.known().contains(d.key()));
+        var pod = new PodBuilder().withNewMetadata().withName("flaky-1-abc")
+                .withLabels(KubernetesObjects.versionLabels(d)).withAnnotations(Map.of("reside.io/replica-id",
+                        "r-flaky"))
+                .endMetadata().withNewSpec().addNewContainer().withName("replica").withImage("x").endContainer()
+                .endSpec().withNewStatus().addNewCondition().withType("PodScheduled").withStatus("False")
+                .withReason("Unschedulable").withMessage("0/3 nodes are available: 3 node(s) didn't match Pod's "
+                        + "node affinity/selector")
+                .endCondition().endStatus().build();
+        client.pods().inNamespace(ns).resource(pod).create();
+        var observed = reconcileUntil(List.of(d), o -> o.get(d.key()).status().equals("degraded"));
+        assertThat(observed.get(d.key()).message()).startsWith("cannot be scheduled in placement group arm: 0/3 nodes");
+
+        pod.getStatus().setConditions(List.of());
+        pod.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder().withName("replica")
+                .withRestartCount(0).withNewState().withNewWaiting().withReason("ImagePullBackOff")
+                .withMessage("Back-off pulling image").endWaiting().endState().build()));
+        client.pods().inNamespace(ns).resource(pod).updateStatus();
+        observed = reconcileUntil(List.of(d), o -> o.get(d.key()).status().equals("error"));
+        assertThat(observed.get(d.key()).message()).isEqualTo("ImagePullBackOff: Back-off pulling image");
+
+        pod.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder().withName("replica")
+                .withRestartCount(4).withNewState().withNewWaiting().withReason("CrashLoopBackOff").endWaiting()
+                .endState().withNewLastState().withNewTerminated().withExitCode(1).withReason("Error").endTerminated()
+                .endLastState().build()));
+        client.pods().inNamespace(ns).resource(pod).updateStatus();
+        observed = reconcileUntil(List.of(d), o -> o.get(d.key()).status().equals("degraded"));
+        assertThat(observed.get(d.key()).message()).isEqualTo("restarted 4 times; last exit 1 (Error) (kubectl -n "
+                + ns + " logs flaky-1-abc --previous)");
+        // no longer wanted: its Deployment goes, and while its pod still exists the version is stopping, and known
+        reconcileUntil(List.of(), o -> deployment("flaky-1") == null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> runtime.reconcile(List.of()).containsKey(d.key())
+                && client.apps().deployments().inNamespace(ns).list().getItems().isEmpty());
+        assertThat(runtime.reconcile(List.of()).get(d.key()).status()).isEqualTo("stopping");
+        assertThat(runtime.known()).contains(d.key());
+    }
+
+    @Test
+    void aVersionWhoseKeySecretIsGoneSaysSoAndStrayKeylessSecretsGo() {
+        start(Map.of());
+        AccountKey key = AccountKey.generate();
+        var d = desired("lost", key, 1, "long-running", null, "starting");
+        var observed = runtime.reconcile(List.of(d));
+        assertThat(observed.get(d.key()).status()).isEqualTo("error");
+        assertThat(observed.get(d.key()).message()).contains("Secret lost with the key of account "
+                + key.accountId() + " is missing").contains("unload the replica and load it again");
+        assertThat(deployment("lost-1")).isNull();
+
+        client.secrets().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName("stray").withLabels(Map.of("app.kubernetes.io/managed-by", "reside"))
+                .endMetadata().build()).create();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            runtime.reconcile(List.of());
+            return client.secrets().inNamespace(ns).withName("stray").get() == null;
+        });
+    }
+
+    @Test
+    void aKeyWrittenAgainUnderTheSameNameIsNotDeletedWithTheOldOne() {
+        start(Map.of());
+        AccountKey old = AccountKey.generate();
+        runtime.saveKey("reused", old.accountId(), old);
+        await().atMost(Duration.ofSeconds(10)).until(() -> runtime.storedKeys().containsKey(old.accountId()));
+        // a new approval writes a new key under the name, while the informer still shows the old one
+        AccountKey fresh = AccountKey.generate();
+        Secret secret = client.secrets().inNamespace(ns).withName("reused").get();
+        secret.getMetadata().getAnnotations().put("reside.io/account", fresh.accountId());
+        secret.setData(Map.of("key.pem", Base64.getEncoder().encodeToString(fresh.toPem().getBytes(
+                StandardCharsets.UTF_8))));
+        client.secrets().inNamespace(ns).resource(secret).update();
+        runtime.deleteKey(old.accountId()); // may act on the stale view: guarded by its resourceVersion
+        Secret now = client.secrets().inNamespace(ns).withName("reused").get();
+        assertThat(now).isNotNull();
+        assertThat(now.getMetadata().getAnnotations()).containsEntry("reside.io/account", fresh.accountId());
+    }
+
+    @Test
+    void theClaimCodeIsASecret() {
+        start(Map.of());
+        assertThat(runtime.readClaimCode()).isEmpty();
+        runtime.writeClaimCode("0123abcd");
+        assertThat(runtime.readClaimCode()).contains("0123abcd");
+        runtime.writeClaimCode("4567ef");
+        assertThat(runtime.readClaimCode()).contains("4567ef");
+        assertThat(runtime.claimCodeLocation()).contains("Secret reside-claim-code of namespace " + ns);
+        // the claim code Secret carries Alpha's labels but is not a stray
+        assertThat(runtime.reconcile(List.of())).isEmpty();
+        assertThat(runtime.readClaimCode()).contains("4567ef");
+        runtime.deleteClaimCode();
+        assertThat(runtime.readClaimCode()).isEmpty();
+    }
+
+    @Test
+    void anUnreachableApiServerMakesTheRuntimeUnavailableNotEmpty() {
+        AlphaConfig config = config(Map.of("alpha.kubernetes.namespace", "x"));
+        try (KubernetesClient unreachable = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl("http://127.0.0.1:9")
+                        .withRequestTimeout(500).withConnectionTimeout(500).build())
+                .build()) {
+            KubernetesRuntime r = new KubernetesRuntime(unreachable, config.kubernetes(), "test", List.of());
+            try {
+                // nothing is started or stopped on a view that was never read
+                assertThatThrownBy(r::known).isInstanceOf(WorkloadRuntime.RuntimeUnavailableException.class)
+                        .hasMessageContaining("the Kubernetes API has not been read yet");
+                assertThatThrownBy(() -> r.reconcile(List.of())).isInstanceOf(
+                        WorkloadRuntime.RuntimeUnavailableException.class);
+                assertThat(r.storedKeys()).isEmpty();
+            } finally {
+                r.close();
+            }
+        }
+    }
+}
