@@ -26,6 +26,7 @@ public final class Bench {
             case "tx" -> new TxBenchmark(new Options(options)).run();
             case "reconcile" -> new ReconcileBenchmark(new Options(options)).run();
             case "rpc" -> new RpcBenchmark(new Options(options)).run();
+            case "load" -> new LoadBenchmark(new Options(options)).run();
             default -> usage("unknown benchmark '" + args[0] + "'");
         }
         System.exit(0);
@@ -33,8 +34,8 @@ public final class Bench {
 
     private static void usage(String problem) {
         System.err.println(problem + "\nusage: platform/bench/run <benchmark> [--endpoints http://host:port] "
-                + "[--seconds N] [--rounds N] [--calibrate]\nbenchmarks: tx, reconcile, rpc (--calibrate: rpc with the same"
-                + " path on both sides)");
+                + "[--seconds N] [--rounds N] [--calibrate] [--loads N]\nbenchmarks: tx, reconcile, rpc (--calibrate: rpc "
+                + "with the same path on both sides), load (--loads: how many replicas, default 8)");
         System.exit(2);
     }
 
