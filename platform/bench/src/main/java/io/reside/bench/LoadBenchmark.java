@@ -26,9 +26,9 @@ import io.reside.harness.LocalCluster;
  * digest, manifest and contracts read from the registry, the plan written), and approval → the version
  * {@code running} (the reconciler's pass, the layers unpacked the first time, the JVM's start, readiness). Replica
  * start is process spawn (the time Alpha recorded in its process record) to the first 200 of
- * {@code /q/health/ready}, polled here every 5 ms. The RSS is read from {@code /proc} once all are idle. These are
- * absolute figures, compared with SPEC 11's targets (the other benchmarks print ratios to a baseline: here the
- * targets are themselves absolute, a JVM's start and footprint).
+ * {@code /q/health/ready}, polled here every 5 ms. The RSS is read from {@code /proc} once all are idle. SPEC 11's
+ * targets are absolute (a JVM's start and footprint), so are these figures; what Alpha adds is also given as a ratio
+ * to a baseline of the same run: approval to running over the JVM's own start.
  */
 final class LoadBenchmark {
 
@@ -95,8 +95,10 @@ final class LoadBenchmark {
                     .map(v -> String.format("%.0f", v)).toList());
             System.out.printf("targets (SPEC 11): validation p50 < 200 ms, running p50 < 3 s, start p50 < 2 s, "
                     + "RSS < 200 MB%n");
+            // the JVM's start is the baseline of Alpha's part: approval to running over spawn to ready, same loads
             System.out.printf("RESULT load validate-p50-ms=%.1f running-p50-s=%.2f replica-start-p50-s=%.2f "
-                    + "replica-rss-mb=%.0f%n", median(validate), median(running), median(start), median(rss));
+                    + "replica-rss-mb=%.0f running-to-start-ratio=%.2f%n", median(validate), median(running),
+                    median(start), median(rss), median(running) / median(start));
         }
     }
 

@@ -56,6 +56,9 @@ public final class LocalCluster implements AutoCloseable {
     private final ImageBuilder builder;
     private final AlphaApi admin;
     private final String claimCode;
+    private final Path alphaApp;
+    private final Map<String, String> alphaEnv;
+    private final List<ReplicaProcess> moreAlphas = new ArrayList<>();
 
     /** Where the harness reads the claim code that Alpha's first start makes. */
     @FunctionalInterface
@@ -81,6 +84,8 @@ public final class LocalCluster implements AutoCloseable {
         env.put("ALPHA_BOOTSTRAP_OPERATOR_PUBLIC_KEY", operator.publicKey().toBase64url());
         env.put("ALPHA_RECONCILE_INTERVAL", "500ms");
         env.putAll(alphaEnv);
+        this.alphaApp = alphaApp;
+        this.alphaEnv = Map.copyOf(env);
         alpha = ReplicaProcess.start("alpha", alphaApp, freePort(), env, Map.of());
         alpha.awaitReady(Duration.ofSeconds(90));
         alphaKey = AccountKey.fromPem(Files.readString(alphaKeyFile)).publicKey();
@@ -116,6 +121,11 @@ public final class LocalCluster implements AutoCloseable {
     /** alpha.v1, as the operator (a super-admin). */
     public AlphaApi alpha() {
         return admin;
+    }
+
+    /** alpha.v1 of another Alpha ({@link #startAnotherAlpha}), as the operator. */
+    public AlphaApi alphaAt(ReplicaProcess otherAlpha) {
+        return SignedClient.of(AlphaApi.class, URI.create(otherAlpha.baseUrl()), operator, alphaKey);
     }
 
     /** alpha.v1 as another account. */
@@ -155,6 +165,24 @@ public final class LocalCluster implements AutoCloseable {
 
     public ReplicaProcess alphaProcess() {
         return alpha;
+    }
+
+    /**
+     * Starts another Alpha of the same cluster (the same key, etcd, registry and state directory: the local
+     * runtime's keys and process records are there; its own port), as Kubernetes does while Alpha's Deployment
+     * rolls. Stopped by {@link #close()}.
+     */
+    public ReplicaProcess startAnotherAlpha(String name) {
+        Map<String, String> env = new HashMap<>(alphaEnv);
+        try {
+            ReplicaProcess p = ReplicaProcess.start(name, alphaApp, freePort(), env, Map.of());
+            synchronized (moreAlphas) {
+                moreAlphas.add(p);
+            }
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Alpha's state directory (its replicas' logs are in {@code logs/}). */
@@ -306,6 +334,15 @@ public final class LocalCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (moreAlphas) {
+            for (ReplicaProcess p : moreAlphas) {
+                try {
+                    p.terminate(Duration.ofSeconds(60));
+                } catch (RuntimeException | AssertionError e) {
+                    p.close();
+                }
+            }
+        }
         try {
             alpha.terminate(Duration.ofSeconds(60)); // SIGTERM: Alpha stops the replicas it runs, then itself
         } catch (RuntimeException | AssertionError e) {

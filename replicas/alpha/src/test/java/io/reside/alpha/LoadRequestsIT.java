@@ -163,7 +163,7 @@ class LoadRequestsIT {
                 JsonNode answer = drive("during the update");
                 calls.incrementAndGet();
                 if (!answer.path("ok").asBoolean()) {
-                    failures.add(answer.toString());
+                    failures.add(java.time.Instant.now() + " " + answer);
                 }
             }
         });

@@ -6,6 +6,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.reside.security.ResponseProofs;
 import io.vertx.core.AbstractVerticle;
@@ -57,15 +59,24 @@ final class Transport {
      * request's timeout): then the server may have received it.
      */
     CompletableFuture<Answer> send(String baseUrl, Duration connectTimeout, RequestOptions request, byte[] body) {
-        Endpoint endpoint = endpoints.computeIfAbsent(baseUrl, url -> Endpoint.deploy(vertx, connectTimeout));
+        Endpoint endpoint;
+        while (true) {
+            endpoint = endpoints.computeIfAbsent(baseUrl, url -> Endpoint.deploy(vertx, connectTimeout));
+            if (endpoint.acquire()) {
+                break;
+            }
+            endpoints.remove(baseUrl, endpoint); // retired just now: a fresh client for the same URL
+        }
+        Endpoint used = endpoint;
         CompletableFuture<Answer> answer = new CompletableFuture<>();
-        endpoint.onContext(() -> endpoint.client.request(request)
+        used.onContext(() -> used.client.request(request)
                 .recover(e -> Future.failedFuture(new NotSent(e)))
                 .compose(r -> body == null ? r.send() : r.send(Buffer.buffer(body)))
                 .compose(response -> response.body().map(b -> new Answer(response.statusCode(),
                         response.getHeader("Content-Type"), b.getBytes(),
                         response.getHeader(ResponseProofs.HEADER_NAME))))
                 .onComplete(result -> {
+                    used.release();
                     if (result.succeeded()) {
                         answer.complete(result.result());
                     } else {
@@ -75,15 +86,24 @@ final class Transport {
         return answer;
     }
 
-    /** Closes the connections to base URLs no longer in {@code used}. */
+    /**
+     * Retires the clients of base URLs no longer in {@code used} (the RCB moved a requirement to another endpoint):
+     * no new request goes to them, and each is closed once the requests in flight on it have their answers. Closing
+     * at once would cut those requests, whose outcome would then be unknown.
+     */
     void retainOnly(Set<String> used) {
         endpoints.entrySet().removeIf(e -> {
             if (!used.contains(e.getKey())) {
-                e.getValue().close();
+                e.getValue().retire();
                 return true;
             }
             return false;
         });
+    }
+
+    /** Base URLs with a client that takes new requests. */
+    Set<String> active() {
+        return Set.copyOf(endpoints.keySet());
     }
 
     void close() {
@@ -96,6 +116,9 @@ final class Transport {
         private final HttpClientOptions options;
         private volatile HttpClient client;
         private volatile String deployment;
+        private final AtomicInteger inFlight = new AtomicInteger();
+        private volatile boolean retired;
+        private final AtomicBoolean closed = new AtomicBoolean();
 
         private Endpoint(HttpClientOptions options) {
             this.options = options;
@@ -123,9 +146,38 @@ final class Transport {
             context.runOnContext(v -> task.run());
         }
 
+        /**
+         * Counts a request in, unless the endpoint was retired. (Counted first, checked second; {@link #retire} sets
+         * first, counts second: one of the two sees the other, so no request starts on a closed client.)
+         */
+        boolean acquire() {
+            inFlight.incrementAndGet();
+            if (retired) {
+                release();
+                return false;
+            }
+            return true;
+        }
+
+        void release() {
+            if (inFlight.decrementAndGet() == 0 && retired) {
+                close();
+            }
+        }
+
+        /** No new requests; closed when the last one in flight ends (at once when none is). */
+        void retire() {
+            retired = true;
+            if (inFlight.get() == 0) {
+                close();
+            }
+        }
+
         void close() {
-            Future<Void> undeployed = vertx.undeploy(deployment);
-            undeployed.onFailure(e -> client.close());
+            if (closed.compareAndSet(false, true)) {
+                Future<Void> undeployed = vertx.undeploy(deployment);
+                undeployed.onFailure(e -> client.close());
+            }
         }
     }
 }

@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -62,25 +64,33 @@ public final class LocalRuntime implements WorkloadRuntime {
     private final ObjectMapper json = io.reside.etcd.DocType.mapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final Map<String, Workload> workloads = new ConcurrentHashMap<>();
+    private boolean adopted;
     private volatile Runnable nudge = () -> {
     };
+    /** Probes a starting process's readiness every 50 ms, so that "running" does not wait for the next pass. */
+    private final ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "alpha-readiness");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** What is recorded of a running process, to adopt it after a restart of Alpha. */
-    record ProcessRecord(String key, long pid, int port, String appDir, Instant startedAt) {
+    record ProcessRecord(String key, String name, long pid, int port, String appDir, Instant startedAt) {
     }
 
     /** One version's process, and how it fares. */
     private final class Workload {
         final String key;
         final String name;
-        ProcessHandle process;
+        volatile ProcessHandle process;
         /** The process when this Alpha started it (an adopted one has only its handle): its exit status. */
         Process started;
         boolean completed;
         int port;
         Path appDir;
         boolean wanted = true;
-        boolean ready;
+        /** Set by the readiness probe as soon as the process answers, or by a pass. */
+        volatile boolean ready;
         int restarts;
         long nextStartNanos;
         long startedNanos;
@@ -110,7 +120,6 @@ public final class LocalRuntime implements WorkloadRuntime {
             throw new IllegalStateException("cannot create Alpha's state directory " + state + " (alpha.local"
                     + ".state-dir): " + e.getMessage(), e);
         }
-        adopt();
     }
 
     // ------------------------------------------------------------------ keys
@@ -194,6 +203,7 @@ public final class LocalRuntime implements WorkloadRuntime {
 
     @Override
     public synchronized Map<String, Observed> reconcile(Collection<Desired> desired) {
+        adoptOnce();
         Map<String, Desired> wanted = new HashMap<>();
         for (Desired d : desired) {
             wanted.put(d.key(), d);
@@ -217,6 +227,7 @@ public final class LocalRuntime implements WorkloadRuntime {
 
     @Override
     public Set<String> known() {
+        adoptOnce();
         return Set.copyOf(workloads.keySet());
     }
 
@@ -327,11 +338,36 @@ public final class LocalRuntime implements WorkloadRuntime {
             w.appDir = appDir;
             w.ready = false;
             w.startedNanos = System.nanoTime();
-            writeRecord(new ProcessRecord(w.key, p.pid(), port, appDir.toString(), Instant.now()));
+            writeRecord(new ProcessRecord(w.key, w.name, p.pid(), port, appDir.toString(), Instant.now()));
             LOG.infof("started %s (pid %d, port %d, log %s)", w.name, p.pid(), port, logFile(w));
+            probeReadiness(w, w.process);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + String.join(" ", command.subList(0, 1)) + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** Tells the reconciler as soon as the process is ready (or gives up at its start timeout). */
+    private void probeReadiness(Workload w, ProcessHandle p) {
+        long deadline = System.nanoTime() + config.startTimeout().toNanos();
+        Runnable probe = new Runnable() {
+            @Override
+            public void run() {
+                if (w.process != p || !p.isAlive() || w.ready || System.nanoTime() > deadline) {
+                    return;
+                }
+                if (ready(w.port)) {
+                    w.ready = true;
+                    nudge.run();
+                } else {
+                    probes.schedule(this, 50, TimeUnit.MILLISECONDS);
+                }
+            }
+        };
+        try {
+            probes.schedule(probe, 100, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing: the pass checks readiness itself
         }
     }
 
@@ -417,6 +453,17 @@ public final class LocalRuntime implements WorkloadRuntime {
 
     // ------------------------------------------------------------------ adoption
 
+    /**
+     * The first time this Alpha acts (it holds the workload lock), it takes over the processes that an earlier
+     * Alpha recorded; an Alpha that never acts never touches them, so stopping it stops nothing of another's.
+     */
+    private synchronized void adoptOnce() {
+        if (!adopted) {
+            adopted = true;
+            adopt();
+        }
+    }
+
     /** Takes over the processes an earlier Alpha started and recorded, if they still run what was recorded. */
     private void adopt() {
         try (Stream<Path> records = Files.list(run)) {
@@ -429,7 +476,7 @@ public final class LocalRuntime implements WorkloadRuntime {
                         Files.deleteIfExists(file);
                         continue;
                     }
-                    String name = file.getFileName().toString().replace(".json", "");
+                    String name = r.name() != null ? r.name() : file.getFileName().toString().replace(".json", "");
                     Workload w = new Workload(r.key(), name);
                     w.process = p.get();
                     w.process.onExit().thenRun(() -> nudge.run());
@@ -471,6 +518,7 @@ public final class LocalRuntime implements WorkloadRuntime {
     /** Stops every child: SIGTERM, then SIGKILL after the stop timeout. */
     @Override
     public synchronized void close() {
+        probes.shutdownNow();
         List<ProcessHandle> children = new ArrayList<>();
         for (Workload w : workloads.values()) {
             if (w.process != null && w.process.isAlive()) {

@@ -8,8 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,7 +23,10 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.reside.alpha.config.AlphaConfig;
 import io.reside.alpha.service.Records;
 import io.reside.etcd.EtcdUnavailableException;
+import io.reside.etcd.HeldLock;
 import io.reside.etcd.KeyValue;
+import io.reside.etcd.LockLostException;
+import io.reside.etcd.LockTimeoutException;
 import io.reside.etcd.Store;
 import io.reside.etcd.Subscription;
 import io.reside.etcd.Versioned;
@@ -42,8 +44,8 @@ import io.reside.runtime.ReplicaStarted;
  * desired state from etcd (which versions must run), asks the runtime to make it so, and records what the runtime
  * observed (each version's {@code status}, each instance's endpoints, the endpoints in the RCBs of the replicas
  * wired to it) only where it changed. A pass runs on every change under {@code alpha/} and every
- * {@code alpha.reconcile-interval} (crashed processes, drift). A crash of Alpha between passes loses nothing: the
- * next Alpha recomputes the same pass.
+ * {@code alpha.reconcile-interval} (crashed processes, drift), by the one Alpha that holds the lock {@value #LOCK}.
+ * A crash of Alpha between passes loses nothing: the next Alpha recomputes the same pass.
  * <p>
  * Update order: a scalable replica's new version starts beside the old one, which stops once the new one is running;
  * a replica that is not scalable has its old version stopped before the new one starts. A disabled replica runs
@@ -64,18 +66,21 @@ public class WorkloadReconciler {
     @Inject
     WorkloadRuntime runtime;
 
-    private final AtomicBoolean wake = new AtomicBoolean(true);
+    /** The etcd lock whose holder is the one Alpha that acts on the runtime. */
+    static final String LOCK = "alpha-workloads";
+    private static final long MIN_PASS_GAP_MS = 100;
+
+    /** Passes asked for since the last one (coalesced: one pass answers them all). */
+    private final Semaphore wake = new Semaphore(0);
     private final AtomicLong passes = new AtomicLong();
-    private volatile ScheduledExecutorService loop;
+    private volatile boolean stopping;
+    private volatile boolean leading;
+    private final AtomicBoolean runtimeClosed = new AtomicBoolean();
+    private volatile Thread leader;
     private volatile Subscription watch;
 
     /** Starts once Alpha serves (the last step of its start-up). */
     void start(@Observes ReplicaStarted started) {
-        loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "alpha-workloads");
-            t.setDaemon(true);
-            return t;
-        });
         watch = store.watch("alpha/", WatchOptions.forPrefix(), new WatchListener() {
             @Override
             public void onEvents(List<WatchEvent> events) {
@@ -88,29 +93,45 @@ public class WorkloadReconciler {
             }
         });
         runtime.onChange(this::nudge);
-        long interval = config.reconcileInterval().toMillis();
-        loop.scheduleWithFixedDelay(this::tick, 0, Math.min(interval, 200), TimeUnit.MILLISECONDS);
-        loop.scheduleWithFixedDelay(this::nudge, interval, interval, TimeUnit.MILLISECONDS);
+        Thread t = new Thread(this::lead, "alpha-workloads");
+        t.setDaemon(true);
+        leader = t;
+        t.start();
     }
 
     void stop(@Observes ShutdownEvent event) {
+        stopping = true;
         if (watch != null) {
             watch.close();
         }
-        if (loop != null) {
-            loop.shutdownNow();
+        Thread t = leader;
+        if (t != null) {
+            wake.release();
+            if (!leading) {
+                t.interrupt(); // out of its wait for the lock
+            }
             try {
-                loop.awaitTermination(5, TimeUnit.SECONDS);
+                t.join(config.local().stopTimeout().toMillis() + 5000); // the leader closes the runtime, then lets go
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
-        runtime.close(); // Alpha stopping stops its children
+        closeRuntime();
     }
 
-    /** Asks for a pass soon. */
+    /**
+     * The local runtime stops its children, the Kubernetes one stops watching. The leader does it before it releases
+     * the lock, so the next Alpha never adopts a process that is still stopping.
+     */
+    private void closeRuntime() {
+        if (runtimeClosed.compareAndSet(false, true)) {
+            runtime.close();
+        }
+    }
+
+    /** Asks for a pass now. */
     public void nudge() {
-        wake.set(true);
+        wake.release();
     }
 
     /** Passes done so far. */
@@ -118,24 +139,100 @@ public class WorkloadReconciler {
         return passes.get();
     }
 
-    private void tick() {
-        if (!wake.getAndSet(false)) {
-            return;
-        }
-        try {
-            pass();
-            passes.incrementAndGet();
-        } catch (EtcdUnavailableException | WorkloadRuntime.RuntimeUnavailableException e) {
-            LOG.debugf("workload pass skipped: %s", e.getMessage());
-            wake.set(true);
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "a workload pass failed; the next one retries");
-            wake.set(true);
+    /**
+     * One Alpha at a time acts on the runtime: the holder of the etcd lock {@value #LOCK} (bound to a lease, so a
+     * crashed holder's lock frees itself after {@code reside.etcd.lock-ttl}). Another Alpha (two run side by side
+     * while Alpha's own Deployment rolls) waits for it, serving its methods meanwhile; every commit of a pass is
+     * fenced by the lock.
+     */
+    private void lead() {
+        LOG.infof("taking the lock %s to run the workloads (an Alpha that holds it runs them until it stops)", LOCK);
+        boolean toldWaiting = false;
+        while (!stopping) {
+            try {
+                store.withLock(LOCK, lock -> {
+                    LOG.infof("this Alpha runs the workloads (lock %s, fencing token %d)", LOCK, lock.fencingToken());
+                    leading = true;
+                    try {
+                        loop(lock);
+                        if (stopping) {
+                            closeRuntime();
+                        }
+                    } finally {
+                        leading = false;
+                    }
+                    return null;
+                });
+                toldWaiting = false;
+            } catch (LockTimeoutException e) {
+                if (!toldWaiting) {
+                    LOG.infof("another Alpha runs the workloads (it holds the lock %s): waiting for it", LOCK);
+                    toldWaiting = true;
+                }
+            } catch (RuntimeException e) {
+                if (stopping) {
+                    return;
+                }
+                LOG.warnf("the workload loop stopped (%s); starting it again in 1 s", e.getMessage());
+                sleep(1000);
+            }
         }
     }
 
-    /** One pass: desired state from etcd, the runtime made to match, observations recorded. */
-    void pass() {
+    /** Passes while the lock is held: on every nudge, and every {@code alpha.reconcile-interval} anyway. */
+    private void loop(HeldLock lock) {
+        long interval = config.reconcileInterval().toMillis();
+        while (!stopping && lock.isHeld()) {
+            try {
+                wake.tryAcquire(interval, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (stopping) {
+                return;
+            }
+            wake.drainPermits();
+            tick(lock);
+            // nudges that come during a pass, or just after it (a pass's own writes come back as watch events),
+            // make one more pass, not one each: at most 10 passes a second, so starting replicas keep the CPU
+            sleep(MIN_PASS_GAP_MS);
+        }
+        if (!stopping) {
+            LOG.warnf("lost the lock %s (etcd unreachable for longer than its lease?): this Alpha stops acting on "
+                    + "the workloads until it holds it again", LOCK);
+        }
+    }
+
+    private void tick(HeldLock lock) {
+        try {
+            pass(lock);
+            passes.incrementAndGet();
+        } catch (EtcdUnavailableException | WorkloadRuntime.RuntimeUnavailableException e) {
+            LOG.debugf("workload pass skipped: %s", e.getMessage());
+            retrySoon();
+        } catch (LockLostException e) {
+            LOG.debugf("workload pass not recorded: %s", e.getMessage()); // the loop notices the lock is gone
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "a workload pass failed; the next one retries");
+            retrySoon();
+        }
+    }
+
+    private void retrySoon() {
+        sleep(200);
+        wake.release();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One pass: desired state from etcd, the runtime made to match, observations recorded (fenced by the lock). */
+    void pass(HeldLock lock) {
         List<Records.ReplicaRecord> replicas = store.list(Records.REPLICA, Records.REPLICAS).stream()
                 .map(Versioned::value).filter(r -> !r.id().equals(Records.ALPHA_ID)).toList();
         Map<String, List<Records.VersionRecord>> versions = new HashMap<>();
@@ -151,7 +248,7 @@ public class WorkloadReconciler {
         }
         Map<String, WorkloadRuntime.Observed> observed = runtime.reconcile(desired);
         for (Records.ReplicaRecord r : replicas) {
-            record(r, versions.get(r.id()), observed);
+            record(lock, r, versions.get(r.id()), observed);
         }
         removeOrphanKeys(replicas);
     }
@@ -200,7 +297,7 @@ public class WorkloadReconciler {
     }
 
     /** Records what the runtime saw of an instance's versions, and its endpoints where replicas call it. */
-    private void record(Records.ReplicaRecord r, List<Records.VersionRecord> versions,
+    private void record(HeldLock lock, Records.ReplicaRecord r, List<Records.VersionRecord> versions,
             Map<String, WorkloadRuntime.Observed> observed) {
         Map<String, String> endpoints = Map.of();
         List<Records.VersionRecord> changed = new ArrayList<>();
@@ -234,7 +331,7 @@ public class WorkloadReconciler {
         if (endpointsChanged) {
             LOG.debugf("%s: endpoints %s (were %s)", r.name(), published, r.endpoints());
         }
-        store.run(tx -> {
+        lock.run(tx -> {
             for (Records.VersionRecord v : changed) {
                 if (tx.find(Records.VERSION, Records.versionKey(r.id(), v.id())).isPresent()) {
                     tx.put(Records.VERSION, Records.versionKey(r.id(), v.id()), v);
