@@ -66,8 +66,7 @@ final class ReconcileBenchmark {
                 Store observer = Store.connect(config)) {
             alpha.run(tx -> {
                 RcbAdmin.registerContract(tx, contract());
-                RcbAdmin.createRcb(tx, new Rcb(REPLICA, "bench", "acc_bench", "sha256:0", List.of(CONTRACT), Map.of(),
-                        Map.of()));
+                RcbAdmin.createRcb(tx, new Rcb(REPLICA, "bench", "acc_bench", "sha256:0", List.of(CONTRACT), Map.of()));
                 return null;
             });
             Applied applied = new Applied();

@@ -91,7 +91,7 @@ final class RpcBenchmark {
                 AccountRegistry.register(tx, client.publicKey(), AccountRegistry.Kind.REPLICA, "bench");
                 RcbAdmin.registerContract(tx, echo);
                 RcbAdmin.createRcb(tx, new Rcb("r-provider", "provider", providerKey.accountId(), "sha256:bench",
-                        List.of(echo.identity()), Map.of(), Map.of()));
+                        List.of(echo.identity()), Map.of()));
                 RcbAdmin.syncGrants(tx, client.accountId(), GrantSource.STATIC, List.of(new GrantSpec.PermissionSet(
                         "bench", List.of(GrantSpec.of(echo.identity(), "echo:call")))));
                 return null;

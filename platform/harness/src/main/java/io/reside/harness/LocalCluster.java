@@ -258,6 +258,26 @@ public final class LocalCluster implements AutoCloseable {
         return SignedClient.of(contract, URI.create(replica.endpoints().get("local")), key, callee);
     }
 
+    /**
+     * A client of a loaded replica's contract for a user: signed as {@code actor}, carrying {@code delegation} (a
+     * token the User Manager issued for that user, this actor and this replica's account).
+     */
+    public <T> T clientFor(Class<T> contract, AlphaApi.Replica replica, AccountKey actor, String delegation) {
+        PublicKey callee = awaitCondition("account " + replica.accountId() + " known", Duration.ofSeconds(10),
+                () -> accounts.publicKey(replica.accountId()), java.util.Optional::isPresent).orElseThrow();
+        return SignedClient.of(contract, URI.create(replica.endpoints().get("local")), actor, callee, delegation);
+    }
+
+    /** alpha.v1 for a user: signed as {@code actor}, carrying {@code delegation} (made for Alpha's account). */
+    public AlphaApi alphaFor(AccountKey actor, String delegation) {
+        return SignedClient.of(AlphaApi.class, URI.create(alpha.baseUrl()), actor, alphaKey, delegation);
+    }
+
+    /** Alpha's account id: the audience of a delegation for Alpha. */
+    public String alphaAccountId() {
+        return alphaKey.accountId();
+    }
+
     /** Polls {@code probe} every 100 ms until {@code done} holds, up to {@code timeout}. */
     public static <T> T awaitCondition(String what, Duration timeout, Supplier<T> probe, Predicate<T> done) {
         long deadline = System.nanoTime() + timeout.toNanos();

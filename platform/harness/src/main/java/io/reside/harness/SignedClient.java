@@ -27,6 +27,7 @@ import io.reside.model.error.ErrorCode;
 import io.reside.model.error.Problem;
 import io.reside.model.error.ResideException;
 import io.reside.security.AccountKey;
+import io.reside.security.Delegations;
 import io.reside.security.PublicKey;
 import io.reside.security.RequestProofs;
 import io.reside.security.ResponseProofs;
@@ -49,6 +50,16 @@ public final class SignedClient {
      * @param callee the callee's public key: the proof's audience and the key its answers are signed with
      */
     public static <T> T of(Class<T> contract, URI base, AccountKey key, PublicKey callee) {
+        return of(contract, base, key, callee, null);
+    }
+
+    /**
+     * A client that acts for a user: every call carries {@code delegation} (from the User Manager's
+     * {@code impersonate}) in {@code Reside-Delegation}, bound into the proof signed with the actor's {@code key}.
+     *
+     * @param delegation the token, or null to act as {@code key}'s own account
+     */
+    public static <T> T of(Class<T> contract, URI base, AccountKey key, PublicKey callee, String delegation) {
         requireNonNull(base, "base");
         requireNonNull(key, "key");
         requireNonNull(callee, "callee");
@@ -64,13 +75,14 @@ public final class SignedClient {
                             default -> throw new UnsupportedOperationException(method.getName());
                         };
                     }
-                    return call(http, base, key, callee, contract, method, args == null ? new Object[0] : args);
+                    return call(http, base, key, callee, delegation, contract, method,
+                            args == null ? new Object[0] : args);
                 });
         return contract.cast(proxy);
     }
 
-    private static Object call(HttpClient http, URI base, AccountKey key, PublicKey callee, Class<?> contract,
-            Method method, Object[] args) throws IOException, InterruptedException {
+    private static Object call(HttpClient http, URI base, AccountKey key, PublicKey callee, String delegation,
+            Class<?> contract, Method method, Object[] args) throws IOException, InterruptedException {
         boolean get = method.isAnnotationPresent(GET.class);
         StringBuilder target = new StringBuilder(contract.getAnnotation(Path.class).value()).append('/')
                 .append(method.getAnnotation(Path.class).value());
@@ -92,11 +104,14 @@ public final class SignedClient {
         String pathAndQuery = target.toString();
         String http1 = get ? "GET" : "POST";
         String authorization = RequestProofs.sign(key, callee.accountId(), new RequestProofs.Request(http1,
-                pathAndQuery, body, null), Instant.now());
+                pathAndQuery, body, delegation), Instant.now());
         HttpRequest.Builder request = HttpRequest
                 .newBuilder(URI.create(base.toString().replaceAll("/+$", "") + pathAndQuery))
                 .timeout(Duration.ofSeconds(30))
                 .header("Authorization", authorization).header("Accept", "application/json, " + Problem.MEDIA_TYPE);
+        if (delegation != null) {
+            request.header(Delegations.HEADER_NAME, delegation);
+        }
         if (get) {
             request.GET();
         } else {

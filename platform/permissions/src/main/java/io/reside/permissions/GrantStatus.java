@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * One of an account's grants in a replica, as {@link RcbView#grantsOf} reports it.
  *
  * @param error the last hook failure, if the replica could not apply the change yet
+ * @param grantee whom it was given to: the account itself, or a group it belongs to ({@code realm:<name>},
+ *        {@link GrantKeys#ALL_USERS})
  */
 public record GrantStatus(String contract, String permission, String instanceId, ObjectNode params, State state,
-        String error) {
+        String error, String grantee) {
 
     public enum State {
         /** Granted and applied: checks pass. */

@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -75,7 +74,7 @@ public final class PermissionReconciler implements AutoCloseable {
 
     /** Starts reconciling in the background; changes of the RCB wake it. */
     public PermissionReconciler start() {
-        view.onRcbChange(this::wake); // our own applied-state writes need no pass
+        view.onExpectedChange(this::wake); // our own applied-state writes need no pass
         thread.start();
         return this;
     }
@@ -162,8 +161,8 @@ public final class PermissionReconciler implements AutoCloseable {
     /** One pass over every grant: the difference between expected and applied, whatever woke us. */
     private void pass(HeldLock lock) {
         passes.increment();
-        Rcb rcb = view.rcb();
-        Set<String> keys = new LinkedHashSet<>(rcb.grants().keySet());
+        Map<String, Rcb.GrantEntry> expected = view.expected();
+        Set<String> keys = new java.util.TreeSet<>(expected.keySet()); // in key order: passes are repeatable
         keys.addAll(applied.keySet());
         long now = System.nanoTime();
         for (String key : keys) {
@@ -174,7 +173,7 @@ public final class PermissionReconciler implements AutoCloseable {
             if (retry != null && retry.dueNanos() - now > 0) {
                 continue;
             }
-            reconcile(lock, key, rcb.grants().get(key), applied.get(key));
+            reconcile(lock, key, expected.get(key), applied.get(key));
         }
         retries.keySet().retainAll(keys);
     }

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.reside.etcd.DocType;
 import io.reside.etcd.Tx;
+import io.reside.etcd.Versioned;
 import io.reside.model.PermissionParams;
 import io.reside.model.manifest.ContractManifest;
 
@@ -39,6 +40,8 @@ public final class RcbAdmin {
 
     public static final DocType<ContractRecord> CONTRACT = DocType.of("contract", ContractRecord.class);
     public static final DocType<ReplicaIds> REPLICA_IDS = DocType.of("replica-ids", ReplicaIds.class);
+    private static final DocType<com.fasterxml.jackson.databind.JsonNode> ANY = DocType.of("any",
+            com.fasterxml.jackson.databind.JsonNode.class);
 
     private RcbAdmin() {
     }
@@ -93,9 +96,7 @@ public final class RcbAdmin {
         requireNonNull(grantee, "grantee");
         requireNonNull(source, "source");
         requireNonNull(sets, "sets");
-        if (grantee.isBlank() || grantee.contains("/")) {
-            throw new IllegalArgumentException("grantee '" + grantee + "' is not an account id");
-        }
+        GrantKeys.requireGrantee(grantee);
         // replica id → grant key → the resolved grant
         Map<String, Map<String, Resolved>> desired = new LinkedHashMap<>();
         List<String> withoutImplementor = new ArrayList<>();
@@ -130,52 +131,58 @@ public final class RcbAdmin {
         int revoked = 0;
         Set<String> stillHolding = new TreeSet<>();
         for (String replicaId : touched) {
-            Optional<Rcb> found = tx.find(Rcb.TYPE, Rcb.key(replicaId));
-            if (found.isEmpty()) {
+            if (!tx.exists(Rcb.key(replicaId))) {
                 if (desired.containsKey(replicaId)) {
                     throw new IllegalArgumentException(
                             "no RCB for replica " + replicaId + ", chosen as an implementor");
                 }
                 continue;
             }
-            Rcb rcb = found.get();
             Map<String, Resolved> mine = desired.getOrDefault(replicaId, Map.of());
-            Map<String, Rcb.GrantEntry> grants = new LinkedHashMap<>(rcb.grants());
-            for (Map.Entry<String, Rcb.GrantEntry> e : rcb.grants().entrySet()) {
+            // only this grantee's grants in this replica are read and written: O(its grants), whatever the others
+            Map<String, Rcb.GrantEntry> before = grantsOf(tx, replicaId, grantee);
+            Map<String, Rcb.GrantEntry> after = new LinkedHashMap<>(before);
+            for (Map.Entry<String, Rcb.GrantEntry> e : before.entrySet()) {
                 Rcb.GrantEntry entry = e.getValue();
-                if (entry.grantee().equals(grantee) && entry.sources().containsKey(source)
-                        && !mine.containsKey(e.getKey())) {
+                if (entry.sources().containsKey(source) && !mine.containsKey(e.getKey())) {
                     Map<GrantSource, ObjectNode> sources = new EnumMap<>(GrantSource.class);
                     sources.putAll(entry.sources());
                     sources.remove(source);
-                    grants.put(e.getKey(), entry(entry, sources));
+                    after.put(e.getKey(), entry(entry, sources));
                     if (sources.isEmpty()) {
                         revoked++;
                     }
                 }
             }
             for (Resolved r : mine.values()) {
-                Rcb.GrantEntry entry = grants.get(r.key());
+                Rcb.GrantEntry entry = after.get(r.key());
                 Map<GrantSource, ObjectNode> sources = new EnumMap<>(GrantSource.class);
                 if (entry != null) {
                     sources.putAll(entry.sources());
                 }
-                ObjectNode before = sources.put(source, r.params());
+                ObjectNode previous = sources.put(source, r.params());
                 Rcb.GrantEntry next = entry != null ? entry(entry, sources)
                         : entry(new Rcb.GrantEntry(grantee, r.contract(), r.permission(), r.instanceId(), Map.of(),
                                 null), sources);
-                grants.put(r.key(), next);
+                after.put(r.key(), next);
                 if (entry == null || !entry.expected().granted()) {
                     granted++;
-                } else if (!Objects.equals(before, r.params())) {
+                } else if (!Objects.equals(previous, r.params())) {
                     updated++;
                 }
             }
-            forgetRevokedAndApplied(tx, replicaId, grants);
-            if (!grants.equals(rcb.grants())) {
-                tx.put(Rcb.TYPE, Rcb.key(replicaId), rcb.withGrants(grants));
+            forgetRevokedAndApplied(tx, replicaId, after);
+            for (Map.Entry<String, Rcb.GrantEntry> e : before.entrySet()) {
+                if (!after.containsKey(e.getKey())) {
+                    tx.delete(GrantKeys.expectedKey(replicaId, e.getKey()));
+                }
             }
-            if (grants.values().stream().anyMatch(g -> g.grantee().equals(grantee))) {
+            for (Map.Entry<String, Rcb.GrantEntry> e : after.entrySet()) {
+                if (!e.getValue().equals(before.get(e.getKey()))) {
+                    tx.put(Rcb.GRANT, GrantKeys.expectedKey(replicaId, e.getKey()), e.getValue());
+                }
+            }
+            if (!after.isEmpty()) {
                 stillHolding.add(replicaId);
             }
         }
@@ -187,6 +194,64 @@ public final class RcbAdmin {
             }
         }
         return new SyncResult(granted, updated, revoked, withoutImplementor);
+    }
+
+    /**
+     * Checks one grant as {@link #syncGrants} would, in the caller's transaction: the contract is registered, it
+     * defines the permission, the params match the permission's schema.
+     *
+     * @return the instance id the grant is for, or null for a single-instance permission
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static String checkGrant(Tx tx, GrantSpec spec) {
+        return resolve(tx, "check", "check", spec).instanceId();
+    }
+
+    /** The grants a replica must enforce (every grantee's), by grant key. Outside a transaction: it may be large. */
+    public static Map<String, Rcb.GrantEntry> grantsOf(io.reside.etcd.Store store, String replicaId) {
+        Map<String, Rcb.GrantEntry> result = new LinkedHashMap<>();
+        for (Versioned<Rcb.GrantEntry> v : store.list(Rcb.GRANT, GrantKeys.expectedPrefix(replicaId))) {
+            result.put(v.value().key(), v.value());
+        }
+        return result;
+    }
+
+    /** The grants of one grantee in a replica, by grant key, in the caller's transaction. */
+    public static Map<String, Rcb.GrantEntry> grantsOf(Tx tx, String replicaId, String grantee) {
+        Map<String, Rcb.GrantEntry> result = new LinkedHashMap<>();
+        for (Versioned<Rcb.GrantEntry> v : tx.list(Rcb.GRANT, GrantKeys.expectedPrefix(replicaId, grantee))) {
+            result.put(v.value().key(), v.value());
+        }
+        return result;
+    }
+
+    /**
+     * Deletes, outside any transaction and in transactions of at most {@code batch} keys, the grant documents and the
+     * applied state of a replica that has no RCB any more (it was unloaded: its RCB went in the unload's transaction,
+     * its grants may be too many for one). Idempotent; does nothing while the RCB exists.
+     *
+     * @return how many documents were deleted
+     */
+    public static int purgeGrants(io.reside.etcd.Store store, String replicaId, int batch) {
+        int deleted = 0;
+        for (String prefix : List.of(GrantKeys.expectedPrefix(replicaId), GrantKeys.currentPrefix(replicaId))) {
+            List<String> keys = store.list(ANY, prefix).stream().map(Versioned::key).toList();
+            for (int from = 0; from < keys.size(); from += batch) {
+                List<String> some = keys.subList(from, Math.min(keys.size(), from + batch));
+                int n = store.run(tx -> {
+                    if (tx.exists(Rcb.key(replicaId))) {
+                        return -1; // an RCB with this id exists (again): its grants are not orphans
+                    }
+                    some.forEach(tx::delete);
+                    return some.size();
+                });
+                if (n < 0) {
+                    return deleted;
+                }
+                deleted += n;
+            }
+        }
+        return deleted;
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.reside.permissions;
 
-import java.util.Map;
 import java.util.Optional;
 
 import io.reside.model.Identities;
@@ -19,8 +18,8 @@ final class RcbValidator {
         if (rcb.accountId() == null || rcb.accountId().isBlank()) {
             return Optional.of("accountId: missing");
         }
-        if (rcb.implementations() == null || rcb.requirements() == null || rcb.grants() == null) {
-            return Optional.of("implementations, requirements and grants must be present (possibly empty)");
+        if (rcb.implementations() == null || rcb.requirements() == null) {
+            return Optional.of("implementations and requirements must be present (possibly empty)");
         }
         for (String contract : rcb.implementations()) {
             if (Identities.parseContract(contract).isEmpty()) {
@@ -35,15 +34,20 @@ final class RcbValidator {
                 }
             }
         }
-        for (Map.Entry<String, Rcb.GrantEntry> g : rcb.grants().entrySet()) {
-            Rcb.GrantEntry e = g.getValue();
-            if (e.expected() == null || e.sources() == null) {
-                return Optional.of("grants." + g.getKey() + ": expected and sources are required");
-            }
-            String key = GrantKeys.grantKey(e.grantee(), e.contract(), e.permission(), e.instanceId());
-            if (!key.equals(g.getKey())) {
-                return Optional.of("grants." + g.getKey() + ": the key does not match the grant (" + key + ")");
-            }
+        return Optional.empty();
+    }
+
+    /** @return the problem of a grant document at {@code etcdKey} of replica {@code replicaId}, naming the field */
+    static Optional<String> validate(String replicaId, String etcdKey, Rcb.GrantEntry e) {
+        if (e.grantee() == null || e.contract() == null || e.permission() == null) {
+            return Optional.of("grantee, contract and permission are required");
+        }
+        if (e.expected() == null || e.sources() == null) {
+            return Optional.of("expected and sources are required");
+        }
+        String key = GrantKeys.expectedKey(replicaId, e.key());
+        if (!key.equals(etcdKey)) {
+            return Optional.of("it is at " + etcdKey + " but is the grant " + e.key() + " (" + key + ")");
         }
         return Optional.empty();
     }

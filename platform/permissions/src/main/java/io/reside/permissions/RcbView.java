@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -23,8 +24,9 @@ import io.reside.etcd.WatchListener;
 import io.reside.etcd.WatchOptions;
 
 /**
- * A replica's live view of its RCB and of the grants it applied, fed by two watches: requirement and grant changes
- * are seen without a restart. Answers permission checks from memory.
+ * A replica's live view of its RCB, of the grants it must enforce and of the grants it applied, fed by three
+ * watches (the RCB document, {@code grants/<replicaId>/}, {@code grants-current/<replicaId>/}): requirement and grant
+ * changes are seen without a restart, one event per changed grant. Answers permission checks from memory.
  * <p>
  * <b>A check passes only for a grant that is both expected and applied</b>: expected in the RCB (revoking it there
  * makes checks fail at once, before its {@code onRevoked} hook runs) and recorded as applied by the reconciler (a new
@@ -42,12 +44,17 @@ public final class RcbView implements AutoCloseable {
 
     private final String replicaId;
     private final Subscription rcbWatch;
+    private final Subscription expectedWatch;
     private final Subscription currentWatch;
+    /** In key order, so that the reconciler's passes go through the grants in a stable order. */
+    private final Map<String, Rcb.GrantEntry> expected = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final Map<String, CurrentGrant> current = new ConcurrentHashMap<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> rcbListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> expectedListeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch rcbLoaded = new CountDownLatch(1);
     private final CountDownLatch currentLoaded = new CountDownLatch(1);
+    private final CountDownLatch expectedLoaded = new CountDownLatch(1);
     private volatile Rcb rcb;
     private volatile String loadProblem;
     private volatile String broken;
@@ -55,6 +62,8 @@ public final class RcbView implements AutoCloseable {
     private RcbView(Store store, String replicaId) {
         this.replicaId = replicaId;
         this.rcbWatch = store.watch(Rcb.key(replicaId), WatchOptions.forKey().withInitialSnapshot(), new RcbListener());
+        this.expectedWatch = store.watch(GrantKeys.expectedPrefix(replicaId),
+                WatchOptions.forPrefix().withInitialSnapshot(), new ExpectedListener());
         this.currentWatch = store.watch(GrantKeys.currentPrefix(replicaId),
                 WatchOptions.forPrefix().withInitialSnapshot(), new CurrentListener());
     }
@@ -70,6 +79,7 @@ public final class RcbView implements AutoCloseable {
         RcbView view = new RcbView(store, replicaId);
         try {
             boolean loaded = view.rcbLoaded.await(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    && view.expectedLoaded.await(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     && view.currentLoaded.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (view.loadProblem != null) {
                 throw new IllegalStateException(view.loadProblem);
@@ -103,12 +113,18 @@ public final class RcbView implements AutoCloseable {
     }
 
     /**
-     * How long ago etcd last confirmed both watches (the RCB and the applied grants) were current: about the watch
-     * progress interval while etcd answers, growing during a partition.
+     * How long ago etcd last confirmed all three watches (the RCB, the expected and the applied grants) were current:
+     * about the watch progress interval while etcd answers, growing during a partition.
      */
     public Duration staleness() {
-        long confirmed = Math.min(rcbWatch.confirmedAtNanos(), currentWatch.confirmedAtNanos());
+        long confirmed = Math.min(rcbWatch.confirmedAtNanos(), Math.min(expectedWatch.confirmedAtNanos(),
+                currentWatch.confirmedAtNanos()));
         return confirmed == 0 ? FOREVER : Duration.ofNanos(System.nanoTime() - confirmed);
+    }
+
+    /** The grants this replica must enforce, by grant key in key order (a live, unmodifiable view). */
+    public Map<String, Rcb.GrantEntry> expected() {
+        return java.util.Collections.unmodifiableMap(expected);
     }
 
     /** The applied state of every grant, by grant key. */
@@ -116,62 +132,105 @@ public final class RcbView implements AutoCloseable {
         return Map.copyOf(current);
     }
 
-    /** Runs {@code listener} (on a watch thread) after each change of the RCB or of the applied grants. */
+    /** Runs {@code listener} (on a watch thread) after each change of the RCB, of the expected or applied grants. */
     public void onChange(Runnable listener) {
         listeners.add(requireNonNull(listener, "listener"));
     }
 
-    /** Runs {@code listener} (on a watch thread) after each change of the RCB itself (requirements, grants). */
+    /** Runs {@code listener} (on a watch thread) after each change of the RCB document itself (its requirements). */
     public void onRcbChange(Runnable listener) {
         rcbListeners.add(requireNonNull(listener, "listener"));
     }
 
     /**
+     * Runs {@code listener} (on a watch thread) after each change of what must be enforced: the RCB document (a
+     * broken or repaired RCB) or a grant document. Not after changes of the applied state.
+     */
+    public void onExpectedChange(Runnable listener) {
+        expectedListeners.add(requireNonNull(listener, "listener"));
+    }
+
+    /**
      * Whether {@code grantee} currently holds {@code permission} of {@code contract} for {@code instanceId} (null for a
-     * single-instance permission).
+     * single-instance permission), by a grant to it alone.
      */
     public boolean check(String grantee, String contract, String permission, String instanceId) {
         if (broken != null) {
             return false;
         }
         String key = GrantKeys.grantKey(grantee, contract, permission, instanceId);
-        Rcb.GrantEntry expected = rcb.grants().get(key);
+        Rcb.GrantEntry e = expected.get(key);
         CurrentGrant applied = current.get(key);
-        return expected != null && expected.expected().granted() && applied != null && applied.granted();
+        return e != null && e.expected().granted() && applied != null && applied.granted();
     }
 
-    /** Every grant of {@code grantee} in this RCB and whether it is in force: the "my grants" view. */
+    /**
+     * Whether any of {@code grantees} (an account and the groups it belongs to) holds the permission: a grant to the
+     * account, to its realm or to every user.
+     */
+    public boolean check(Collection<String> grantees, String contract, String permission, String instanceId) {
+        for (String grantee : grantees) {
+            if (check(grantee, contract, permission, instanceId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Every grant of {@code grantee} in this replica and whether it is in force: the "my grants" view. */
     public List<GrantStatus> grantsOf(String grantee) {
+        return grantsOf(List.of(grantee));
+    }
+
+    /** The grants of each of {@code grantees} (an account and its groups), each with the grantee it was given to. */
+    public List<GrantStatus> grantsOf(Collection<String> grantees) {
         List<GrantStatus> result = new ArrayList<>();
-        rcb.grants().forEach((key, e) -> {
-            if (!e.grantee().equals(grantee)) {
-                return;
+        for (String grantee : grantees) {
+            List<Rcb.GrantEntry> mine = new ArrayList<>();
+            String prefix = grantee + "/";
+            expected.forEach((key, e) -> {
+                if (key.startsWith(prefix)) {
+                    mine.add(e);
+                }
+            });
+            mine.sort(java.util.Comparator.comparing(Rcb.GrantEntry::key));
+            for (Rcb.GrantEntry e : mine) {
+                CurrentGrant c = current.get(e.key());
+                boolean applied = c != null && c.granted();
+                GrantStatus.State state;
+                if (e.expected().granted()) {
+                    state = applied && Objects.equals(c.params(), e.expected().params()) ? GrantStatus.State.CURRENT
+                            : applied ? GrantStatus.State.UPDATING : GrantStatus.State.PENDING;
+                } else {
+                    state = applied ? GrantStatus.State.REVOKING : GrantStatus.State.REVOKED;
+                }
+                result.add(new GrantStatus(e.contract(), e.permission(), e.instanceId(), e.expected().params(), state,
+                        c == null ? null : c.error(), grantee));
             }
-            CurrentGrant c = current.get(key);
-            boolean applied = c != null && c.granted();
-            GrantStatus.State state;
-            if (e.expected().granted()) {
-                state = applied && Objects.equals(c.params(), e.expected().params()) ? GrantStatus.State.CURRENT
-                        : applied ? GrantStatus.State.UPDATING : GrantStatus.State.PENDING;
-            } else {
-                state = applied ? GrantStatus.State.REVOKING : GrantStatus.State.REVOKED;
-            }
-            result.add(new GrantStatus(e.contract(), e.permission(), e.instanceId(), e.expected().params(), state,
-                    c == null ? null : c.error()));
-        });
+        }
         return result;
     }
 
     @Override
     public void close() {
         rcbWatch.close();
+        expectedWatch.close();
         currentWatch.close();
     }
 
-    private void changed(boolean rcbChanged) {
+    private enum Change {
+        RCB,
+        EXPECTED,
+        APPLIED
+    }
+
+    private void changed(Change change) {
         List<Runnable> all = new ArrayList<>(listeners);
-        if (rcbChanged) {
+        if (change == Change.RCB) {
             all.addAll(rcbListeners);
+        }
+        if (change != Change.APPLIED) {
+            all.addAll(expectedListeners);
         }
         for (Runnable l : all) {
             try {
@@ -226,13 +285,56 @@ public final class RcbView implements AutoCloseable {
         public void onEvents(List<WatchEvent> events) {
             WatchEvent last = events.get(events.size() - 1);
             acceptRcb(last.type() == WatchEvent.Type.DELETE ? null : last.kv(), last.revision());
-            changed(true);
+            changed(Change.RCB);
         }
 
         @Override
         public void onReset(long revision, List<KeyValue> state) {
             acceptRcb(state.isEmpty() ? null : state.get(0), revision);
-            changed(true);
+            changed(Change.RCB);
+        }
+    }
+
+    private final class ExpectedListener implements WatchListener {
+        @Override
+        public void onEvents(List<WatchEvent> events) {
+            for (WatchEvent e : events) {
+                apply(e.type() == WatchEvent.Type.DELETE ? null : e.kv(), e.kv().key());
+            }
+            changed(Change.EXPECTED);
+        }
+
+        @Override
+        public void onReset(long revision, List<KeyValue> state) {
+            expected.clear();
+            state.forEach(kv -> apply(kv, kv.key()));
+            expectedLoaded.countDown();
+            changed(Change.EXPECTED);
+        }
+
+        /**
+         * A grant document that does not parse, or is not at its own key, is left out (logged): it grants nothing,
+         * and a revocation it carried is not missed, since its previous version is dropped too.
+         */
+        private void apply(KeyValue kv, String etcdKey) {
+            String encoded = etcdKey.substring(GrantKeys.expectedPrefix(replicaId).length());
+            String key = java.net.URLDecoder.decode(encoded, java.nio.charset.StandardCharsets.UTF_8);
+            expected.remove(key);
+            if (kv == null) {
+                return;
+            }
+            try {
+                Rcb.GrantEntry e = kv.decode(Rcb.GRANT);
+                var problem = RcbValidator.validate(replicaId, etcdKey, e);
+                if (problem.isPresent()) {
+                    LOG.errorf("ignoring the grant document %s: %s; it grants nothing until Alpha rewrites it",
+                            etcdKey, problem.get());
+                    return;
+                }
+                expected.put(key, e);
+            } catch (DocumentFormatException e) {
+                LOG.errorf("ignoring an unreadable grant document %s: %s", etcdKey, e.getMessage());
+            }
         }
     }
 
@@ -242,7 +344,7 @@ public final class RcbView implements AutoCloseable {
             for (WatchEvent e : events) {
                 apply(e.type() == WatchEvent.Type.DELETE ? null : e.kv(), e.kv().key());
             }
-            changed(false);
+            changed(Change.APPLIED);
         }
 
         @Override
@@ -250,7 +352,7 @@ public final class RcbView implements AutoCloseable {
             current.clear();
             state.forEach(kv -> apply(kv, kv.key()));
             currentLoaded.countDown();
-            changed(false);
+            changed(Change.APPLIED);
         }
 
         private void apply(KeyValue kv, String etcdKey) {

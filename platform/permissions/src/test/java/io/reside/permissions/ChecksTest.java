@@ -94,8 +94,8 @@ class ChecksTest {
                             .as(row.caseName()).isEqualTo(row.allowed());
                 }
                 assertThat(view.grantsOf("acc_a")).extracting(GrantStatus::instanceId, GrantStatus::state)
-                        .containsExactly(org.assertj.core.groups.Tuple.tuple("telegram", GrantStatus.State.CURRENT),
-                                org.assertj.core.groups.Tuple.tuple("pending", GrantStatus.State.PENDING));
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple("pending", GrantStatus.State.PENDING),
+                                org.assertj.core.groups.Tuple.tuple("telegram", GrantStatus.State.CURRENT));
                 assertThat(view.grantsOf("acc_b")).extracting(GrantStatus::state)
                         .containsExactly(GrantStatus.State.REVOKING);
                 assertThat(view.grantsOf("acc_c")).isEmpty();

@@ -56,7 +56,7 @@ final class Fixture {
             RcbAdmin.registerContract(tx, contract(DEMO));
             RcbAdmin.registerContract(tx, contract(OTHER));
             RcbAdmin.createRcb(tx, new Rcb(replicaId, "demo", "acc_" + replicaId, "sha256:0", List.of(DEMO, OTHER),
-                    Map.of(), Map.of()));
+                    Map.of()));
             return null;
         });
     }

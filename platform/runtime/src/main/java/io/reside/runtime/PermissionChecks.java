@@ -18,12 +18,14 @@ import io.reside.model.error.ErrorCode;
 import io.reside.model.error.Problem;
 import io.reside.model.error.ResideException;
 import io.reside.model.manifest.ContractManifest;
+import io.reside.permissions.GrantKeys;
 import io.reside.permissions.GrantStatus;
 import io.reside.permissions.HookRegistry;
 import io.reside.permissions.PermissionHooks;
 import io.reside.permissions.PermissionReconciler;
 import io.reside.permissions.RcbView;
 import io.reside.permissions.ReconcilerOptions;
+import io.reside.security.AccountRegistry;
 
 /**
  * The replica's permissions: the reconciler (started by {@link ReplicaRuntime} with the {@link PermissionHook} beans)
@@ -48,11 +50,13 @@ public class PermissionChecks {
     ResideConfig config;
 
     private volatile RcbView view;
+    private volatile AccountRegistry accounts;
     private PermissionReconciler reconciler;
 
     /** Step 5 of start-up: the reconciler, with the {@link PermissionHook} beans. */
-    void start(RcbView rcbView) {
+    void start(RcbView rcbView, AccountRegistry registry) {
         this.view = rcbView;
+        this.accounts = registry;
         HookRegistry hooks = new HookRegistry();
         for (Instance.Handle<PermissionHooks> handle : hookBeans.handles()) {
             PermissionHook at = handle.getBean().getBeanClass().getAnnotation(PermissionHook.class);
@@ -95,8 +99,24 @@ public class PermissionChecks {
     }
 
     /**
-     * Whether {@code grantee} holds {@code permission} of the contract for {@code instanceId} (null: no instance).
-     * False when the RCB is deleted or invalid (checks fail closed).
+     * Whom a check for {@code account} considers: the account itself and, for a user or managed user, the groups it
+     * belongs to by the account registry: its realm ({@code realm:<name>}) and every user ({@code users:all}).
+     */
+    public List<String> granteesOf(String account) {
+        AccountRegistry registry = accounts;
+        Optional<AccountRegistry.Account> a = registry == null || GrantKeys.isGroup(account) ? Optional.empty()
+                : registry.find(account);
+        if (a.isEmpty() || !a.get().isUser()) {
+            return List.of(account);
+        }
+        return a.get().realm() == null ? List.of(account, GrantKeys.ALL_USERS)
+                : List.of(account, GrantKeys.realmGroup(a.get().realm()), GrantKeys.ALL_USERS);
+    }
+
+    /**
+     * Whether {@code grantee} holds {@code permission} of the contract for {@code instanceId} (null: no instance),
+     * by a grant to it or to a group it belongs to ({@link #granteesOf}). False when the RCB is deleted or invalid
+     * (checks fail closed).
      *
      * @throws ResideException.UnavailableException when this replica has not heard from etcd for longer than
      *         {@code reside.permissions.max-staleness}: its view of the grants may miss revocations
@@ -114,7 +134,7 @@ public class PermissionChecks {
                     + "s), so it cannot tell whether a grant was revoked: "
                     + "permission checks fail until it reconnects; retry later");
         }
-        return v.check(grantee, contractIdentity, permission, instanceId);
+        return v.check(granteesOf(grantee), contractIdentity, permission, instanceId);
     }
 
     public boolean isGranted(String grantee, Class<?> contract, String permission, String instanceId) {
@@ -163,9 +183,9 @@ public class PermissionChecks {
                 "permission denied: you need " + name).withPermission(name));
     }
 
-    /** The caller's grants in this replica, and whether each is in force. */
+    /** The caller's grants in this replica (its own and its groups'), and whether each is in force. */
     public List<GrantStatus> grantsOf(String grantee) {
         RcbView v = view;
-        return v == null ? List.of() : v.grantsOf(grantee);
+        return v == null ? List.of() : v.grantsOf(granteesOf(grantee));
     }
 }

@@ -98,7 +98,7 @@ public class ReplicaRuntime {
             return null;
         });
         step("5: start the permission reconciler", () -> {
-            permissions.start(view);
+            permissions.start(view, registry);
             return null;
         });
         LOG.infof("replica %s (account %s) started; serving RPC next", replicaId, identity.accountId());

@@ -51,7 +51,7 @@ public class RcbTestResource implements QuarkusTestResourceLifecycleManager {
                 Rcb.Implementor self = new Rcb.Implementor(REPLICA_ID, "greeter", REPLICA_KEY.accountId(),
                         Map.of("local", "http://localhost:" + port));
                 RcbAdmin.createRcb(tx, new Rcb(REPLICA_ID, "greeter", REPLICA_KEY.accountId(), "sha256:test",
-                        List.of(greeter.identity()), Map.of("self", List.of(self)), Map.of()));
+                        List.of(greeter.identity()), Map.of("self", List.of(self))));
                 return null;
             });
         }

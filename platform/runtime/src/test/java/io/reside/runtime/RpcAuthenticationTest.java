@@ -27,8 +27,10 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.reside.etcd.AlreadyExistsException;
 import io.reside.etcd.Store;
+import io.reside.permissions.GrantKeys;
 import io.reside.permissions.GrantSource;
 import io.reside.permissions.GrantSpec;
+import io.reside.permissions.GrantStatus;
 import io.reside.permissions.Rcb;
 import io.reside.permissions.RcbAdmin;
 import io.reside.runtime.client.RequirementClients;
@@ -95,7 +97,7 @@ class RpcAuthenticationTest {
                 store.run(tx -> {
                     tx.create(AccountRegistry.ACCOUNT, AccountRegistry.key(user),
                             new AccountRegistry.Account(user, null,
-                                    AccountRegistry.Kind.MANAGED_USER, "user", Instant.now()));
+                                    AccountRegistry.Kind.MANAGED_USER, "user", "default", Instant.now()));
                     return null;
                 });
             } catch (AlreadyExistsException e) {
@@ -405,8 +407,7 @@ class RpcAuthenticationTest {
             // an RCB that does not validate (an id that is not its own)
             store.run(tx -> {
                 tx.put(Rcb.TYPE, Rcb.key(RcbTestResource.REPLICA_ID), new Rcb("r-other", valid.name(),
-                        valid.accountId(), valid.manifestDigest(), valid.implementations(), valid.requirements(),
-                        valid.grants()));
+                        valid.accountId(), valid.manifestDigest(), valid.implementations(), valid.requirements()));
                 return null;
             });
             await().atMost(Duration.ofSeconds(5)).until(() -> signed(CALLER, REPLICA, "GET", greet, none, null,
@@ -445,6 +446,40 @@ class RpcAuthenticationTest {
         synchronized (logs) {
             return List.copyOf(logs);
         }
+    }
+
+    /** A grant to a group (a realm, every user) holds for each user in it, by the account registry, and only them. */
+    @Test
+    void aGroupGrantHoldsForTheUsersInTheGroupOnly() {
+        String greet = "/rpc/greeter.v1/greet";
+        byte[] none = new byte[0];
+        java.util.function.Supplier<Integer> asNobody = () -> {
+            String delegation = Delegations.issue(RcbTestResource.USER_MANAGER_KEY, NOBODY, SECRETARY.accountId(),
+                    REPLICA, Duration.ofMinutes(5), Instant.now());
+            return signed(SECRETARY, REPLICA, "GET", greet, none, delegation, Instant.now()).get(greet).statusCode();
+        };
+        assertThat(asNobody.get()).isEqualTo(403);
+        assertThat(checks().granteesOf(NOBODY)).containsExactly(NOBODY, "realm:default", GrantKeys.ALL_USERS);
+        assertThat(checks().granteesOf(SECRETARY.accountId())).containsExactly(SECRETARY.accountId());
+        try {
+            grant(GrantKeys.realmGroup("default"), GrantSpec.of(contract(), "greet:any"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> asNobody.get() == 200);
+            // a replica is in no realm
+            signed(SECRETARY, REPLICA, "GET", greet, none, null, Instant.now()).get(greet).then().statusCode(403);
+            grant(GrantKeys.realmGroup("default"));
+            await().atMost(Duration.ofMillis(500)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> asNobody.get() == 403);
+
+            grant(GrantKeys.ALL_USERS, GrantSpec.of(contract(), "greet:any"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> asNobody.get() == 200);
+            signed(SECRETARY, REPLICA, "GET", greet, none, null, Instant.now()).get(greet).then().statusCode(403);
+            assertThat(checks().grantsOf(NOBODY)).extracting(GrantStatus::grantee, GrantStatus::permission)
+                    .contains(org.assertj.core.groups.Tuple.tuple(GrantKeys.ALL_USERS, "greet:any"));
+        } finally {
+            grant(GrantKeys.realmGroup("default"));
+            grant(GrantKeys.ALL_USERS);
+        }
+        await().atMost(Duration.ofMillis(500)).pollInterval(Duration.ofMillis(20)).until(() -> asNobody.get() == 403);
     }
 
     @Test

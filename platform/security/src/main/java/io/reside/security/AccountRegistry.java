@@ -51,9 +51,21 @@ public final class AccountRegistry implements PublicKeys, AutoCloseable {
         }
     }
 
-    /** @param publicKey base64url Ed25519 key; null for managed users, who have no key of their own */
-    public record Account(String id, String publicKey, Kind kind, String name, Instant createdAt) {
+    /**
+     * @param publicKey base64url Ed25519 key; null for managed users, who have no key of their own
+     * @param realm the realm of a user or managed user (its grants to {@code realm:<name>} apply to it); null for a
+     *        replica
+     */
+    public record Account(String id, String publicKey, Kind kind, String name, String realm, Instant createdAt) {
+
+        /** Whether the account is a person's (a user or a managed user), not a replica's. */
+        public boolean isUser() {
+            return kind == Kind.USER || kind == Kind.MANAGED_USER;
+        }
     }
+
+    /** The realm every user who registers with a key of their own is in. */
+    public static final String DEFAULT_REALM = "default";
 
     /** The account whose delegations replicas accept. */
     public record UserManager(String accountId) {
@@ -97,27 +109,34 @@ public final class AccountRegistry implements PublicKeys, AutoCloseable {
     }
 
     /**
-     * Registers the account of a public key, inside the caller's transaction.
+     * Registers the account of a public key, inside the caller's transaction; a user is in realm
+     * {@value #DEFAULT_REALM}.
      *
      * @throws io.reside.etcd.AlreadyExistsException when it is registered
      */
     public static Account register(Tx tx, PublicKey publicKey, Kind kind, String name) {
         requireNonNull(kind, "kind");
-        Account account = new Account(publicKey.accountId(), publicKey.toBase64url(), kind, name, Instant.now());
+        if (kind == Kind.MANAGED_USER) {
+            throw new IllegalArgumentException("a managed user has no key: use registerManagedUser");
+        }
+        Account account = new Account(publicKey.accountId(), publicKey.toBase64url(), kind, name,
+                kind == Kind.USER ? DEFAULT_REALM : null, Instant.now());
         tx.create(ACCOUNT, key(account.id()), account);
         return account;
     }
 
     /**
-     * Registers a managed user, which has no key of its own (the User Manager acts for it through delegations),
-     * inside the caller's transaction.
+     * Registers a managed user of {@code realm}, which has no key of its own (the User Manager acts for it through
+     * delegations), inside the caller's transaction.
      *
      * @return the new account, with a random id of the same form as a keyed account's
      */
-    public static Account registerManagedUser(Tx tx, String name) {
+    public static Account registerManagedUser(Tx tx, String realm, String name) {
+        requireNonNull(realm, "realm");
         byte[] random = new byte[20];
         new java.security.SecureRandom().nextBytes(random);
-        Account account = new Account("acc_" + Encoding.base32(random), null, Kind.MANAGED_USER, name, Instant.now());
+        Account account = new Account("acc_" + Encoding.base32(random), null, Kind.MANAGED_USER, name, realm,
+                Instant.now());
         tx.create(ACCOUNT, key(account.id()), account);
         return account;
     }

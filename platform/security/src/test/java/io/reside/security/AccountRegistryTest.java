@@ -96,10 +96,12 @@ class AccountRegistryTest {
 
     @Test
     void managedUsersHaveNoKey() {
-        AccountRegistry.Account user = store.run(tx -> AccountRegistry.registerManagedUser(tx, "ann"));
+        AccountRegistry.Account user = store.run(tx -> AccountRegistry.registerManagedUser(tx, "telegram", "ann"));
         assertThat(user.id()).matches("acc_[a-z2-7]{32}");
         await().atMost(Duration.ofSeconds(5)).until(() -> registry.find(user.id()).isPresent());
         assertThat(registry.find(user.id()).orElseThrow().kind()).isEqualTo(AccountRegistry.Kind.MANAGED_USER);
+        assertThat(registry.find(user.id()).orElseThrow().realm()).isEqualTo("telegram");
+        assertThat(registry.find(user.id()).orElseThrow().isUser()).isTrue();
         assertThat(registry.publicKey(user.id())).isEmpty();
         // a managed user that claims a key is refused: nobody may sign as a managed user
         write(user.id(), record(user.id(), AccountKey.generate().publicKey().toBase64url(), "managed-user"));

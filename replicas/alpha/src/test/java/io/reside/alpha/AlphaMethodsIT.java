@@ -175,8 +175,8 @@ class AlphaMethodsIT {
                 asked.id(), false))).isInstanceOf(ResideException.NotAllowedInStateException.class)
                 .hasMessageContaining("approved already");
         // in the implementor's RCB, beside the static grant of the same permission
-        Rcb rcb = cluster.store().get(Rcb.TYPE, Rcb.key(provider.id())).value();
-        Rcb.GrantEntry entry = rcb.grants().get(GrantKeys.grantKey(consumer.accountId(), ECHO, "echo:call", null));
+        Rcb.GrantEntry entry = cluster.store().get(Rcb.GRANT, GrantKeys.expectedKey(provider.id(), GrantKeys.grantKey(
+                consumer.accountId(), ECHO, "echo:call", null))).value();
         assertThat(entry.sources()).containsOnlyKeys(GrantSource.STATIC, GrantSource.DYNAMIC);
 
         AlphaApi.PermissionRequest second = asConsumer.requestPermission(new AlphaApi.RequestPermission(ECHO,

@@ -293,6 +293,17 @@ class LoadRequestsIT {
         assertThat(cluster.alpha().listReplicas()).extracting(AlphaApi.Replica::name).doesNotContain("provider");
         assertThatThrownBy(() -> cluster.alpha().getReplica(provider.id()))
                 .isInstanceOf(ResideException.NotFoundException.class);
+        // its RCB and account at once; the grants it held for others (the consumer's echo:call) once it stopped
+        var store = cluster.store();
+        assertThat(store.find(io.reside.permissions.Rcb.TYPE, io.reside.permissions.Rcb.key(provider.id()))).isEmpty();
+        assertThat(store.find(io.reside.security.AccountRegistry.ACCOUNT, io.reside.security.AccountRegistry.key(
+                provider.accountId()))).isEmpty();
+        await().atMost(Duration.ofSeconds(30)).until(() -> store.list(io.reside.permissions.Rcb.GRANT,
+                io.reside.permissions.GrantKeys.expectedPrefix(provider.id())).isEmpty()
+                && store.list(io.reside.permissions.CurrentGrant.TYPE, io.reside.permissions.GrantKeys.currentPrefix(
+                        provider.id())).isEmpty()
+                && store.list(io.reside.alpha.service.Records.PURGE, io.reside.alpha.service.Records.PURGES)
+                        .isEmpty());
     }
 
     /**

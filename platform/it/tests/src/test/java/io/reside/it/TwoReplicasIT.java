@@ -87,14 +87,13 @@ class TwoReplicasIT {
             AccountRegistry.designateUserManager(tx, USER_MANAGER.accountId());
             // the user a delegation acts for: a managed user, as the User Manager creates them
             tx.create(AccountRegistry.ACCOUNT, AccountRegistry.key(USER), new AccountRegistry.Account(USER, null,
-                    AccountRegistry.Kind.MANAGED_USER, "user", Instant.now()));
+                    AccountRegistry.Kind.MANAGED_USER, "user", "default", Instant.now()));
             RcbAdmin.registerContract(tx, echo);
             RcbAdmin.createRcb(tx, new Rcb("r-provider", "provider", PROVIDER.accountId(), "sha256:it",
-                    List.of(echo.identity()), Map.of(), Map.of()));
+                    List.of(echo.identity()), Map.of()));
             RcbAdmin.createRcb(tx, new Rcb("r-consumer", "consumer", CONSUMER.accountId(), "sha256:it", List.of(),
                     Map.of("echo", List.of(new Rcb.Implementor("r-provider", "provider", PROVIDER.accountId(),
-                            Map.of("local", "http://127.0.0.1:" + providerPort)))),
-                    Map.of()));
+                            Map.of("local", "http://127.0.0.1:" + providerPort))))));
             return null;
         });
         Path keys = Files.createTempDirectory("reside-it-keys");

@@ -8,8 +8,8 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * A permission a contract defines. Grants of it are recorded in the implementing replica's RCB; the replica checks
- * them (see {@link Requires}) and may react to them with hooks.
+ * A permission a contract defines. Grants of it are recorded for each implementing replica (one document per grant,
+ * beside its RCB); the replica checks them (see {@link Requires}) and may react to them with hooks.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

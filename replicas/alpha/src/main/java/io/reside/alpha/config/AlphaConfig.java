@@ -189,6 +189,13 @@ public interface AlphaConfig {
         Optional<String> operatorPublicKey();
     }
 
+    /**
+     * Where replicas reach Alpha, access context → base URL (e.g. {@code alpha.advertised-endpoints.internal=
+     * http://alpha.reside.svc:8080}); default: the runtime's (local: {@code http://127.0.0.1:<port>}; kubernetes:
+     * {@code http://alpha.<namespace>.svc:<port>}). Published in the RCBs of replicas that require alpha.v1.
+     */
+    Map<String, String> advertisedEndpoints();
+
     /** How often the workload reconciler looks even when nothing changed (drift, crashed processes). */
     @WithDefault("1s")
     Duration reconcileInterval();

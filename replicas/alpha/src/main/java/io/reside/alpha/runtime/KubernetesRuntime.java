@@ -533,6 +533,12 @@ public final class KubernetesRuntime implements WorkloadRuntime {
         return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Pods reach Alpha through its Service {@code alpha} in its namespace (k8s/base names it so). */
+    @Override
+    public Map<String, String> selfEndpoints(int port) {
+        return Map.of("internal", "http://alpha." + namespace + ".svc:" + port);
+    }
+
     String namespace() {
         return namespace;
     }

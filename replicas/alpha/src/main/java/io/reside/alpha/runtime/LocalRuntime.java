@@ -515,6 +515,12 @@ public final class LocalRuntime implements WorkloadRuntime {
 
     // ------------------------------------------------------------------ shutdown
 
+    /** Replicas run on this machine: they reach Alpha on loopback. */
+    @Override
+    public Map<String, String> selfEndpoints(int port) {
+        return Map.of("local", "http://127.0.0.1:" + port);
+    }
+
     /** Stops every child: SIGTERM, then SIGKILL after the stop timeout. */
     @Override
     public synchronized void close() {

@@ -79,6 +79,15 @@ public class WorkloadReconciler {
     private volatile Thread leader;
     private volatile Subscription watch;
 
+    /** Where replicas reach this Alpha, once it listens. */
+    private volatile Map<String, String> selfEndpoints = Map.of();
+
+    void listening(@jakarta.enterprise.event.ObservesAsync io.quarkus.vertx.http.HttpServerStart event) {
+        selfEndpoints = config.advertisedEndpoints().isEmpty() ? runtime.selfEndpoints(event.options().getPort())
+                : Map.copyOf(config.advertisedEndpoints());
+        nudge();
+    }
+
     /** Starts once Alpha serves (the last step of its start-up). */
     void start(@Observes ReplicaStarted started) {
         watch = store.watch("alpha/", WatchOptions.forPrefix(), new WatchListener() {
@@ -251,6 +260,42 @@ public class WorkloadReconciler {
             record(lock, r, versions.get(r.id()), observed);
         }
         removeOrphanKeys(replicas);
+        purgeUnloaded(lock, runtime.known());
+        publishSelf(lock);
+    }
+
+    /** Alpha's own endpoints, in its instance record and where replicas requiring alpha.v1 call it. */
+    private void publishSelf(HeldLock lock) {
+        Map<String, String> endpoints = selfEndpoints;
+        if (endpoints.isEmpty()) {
+            return; // not listening yet
+        }
+        store.find(Records.REPLICA, Records.replicaKey(Records.ALPHA_ID)).map(Versioned::value)
+                .filter(alpha -> !endpoints.equals(alpha.endpoints())).ifPresent(alpha -> {
+                    lock.run(tx -> {
+                        tx.find(Records.REPLICA, Records.replicaKey(Records.ALPHA_ID)).ifPresent(now -> tx.put(
+                                Records.REPLICA, Records.replicaKey(Records.ALPHA_ID), now.withEndpoints(endpoints)));
+                        publish(tx, Records.ALPHA_ID, endpoints);
+                        return null;
+                    });
+                    LOG.infof("replicas reach Alpha at %s", endpoints);
+                });
+    }
+
+    /** Deletes the grant documents of unloaded instances whose workload is gone (see {@link Records.Purge}). */
+    private void purgeUnloaded(HeldLock lock, Set<String> known) {
+        for (Versioned<Records.Purge> p : store.list(Records.PURGE, Records.PURGES)) {
+            String id = p.value().replicaId();
+            if (known.stream().anyMatch(k -> k.startsWith(id + "/"))) {
+                continue; // still stopping: it may record the revocation of a grant yet
+            }
+            int deleted = RcbAdmin.purgeGrants(store, id, 100);
+            lock.run(tx -> {
+                tx.delete(p.key());
+                return null;
+            });
+            LOG.infof("%s (unloaded): deleted its %d grant documents", p.value().name(), deleted);
+        }
     }
 
     /** Whether a replica implements at least one contract method (a contract not recorded counts as having one). */

@@ -83,6 +83,12 @@ public interface WorkloadRuntime extends AutoCloseable {
     /** Where the operator finds the claim code, in words. */
     String claimCodeLocation();
 
+    /**
+     * Where replicas reach Alpha itself (access context → base URL) when it listens on {@code port}: Alpha is wired
+     * to the replicas that require alpha.v1 (the User Manager, the secretaries) like any implementor.
+     */
+    Map<String, String> selfEndpoints(int port);
+
     @Override
     void close();
 

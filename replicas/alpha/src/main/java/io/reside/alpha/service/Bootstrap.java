@@ -77,7 +77,7 @@ public class Bootstrap {
             RcbAdmin.registerContract(tx, contract);
             if (tx.find(Rcb.TYPE, Rcb.key(Records.ALPHA_ID)).isEmpty()) {
                 RcbAdmin.createRcb(tx, new Rcb(Records.ALPHA_ID, "alpha", key.accountId(), "sha256:alpha",
-                        List.of(contract.identity()), Map.of(), Map.of()));
+                        List.of(contract.identity()), Map.of()));
             }
             if (tx.find(Records.REPLICA, Records.replicaKey(Records.ALPHA_ID)).isEmpty()) {
                 Records.NAMES.claim(tx, "alpha", Records.ALPHA_ID);

@@ -165,8 +165,8 @@ public class Cluster {
 
     /**
      * Removes an instance: its records, RCB, account and name, the grants it received (in other replicas' RCBs),
-     * its place in the RCBs of replicas wired to it; the grants it gave go with its RCB. The reconciler then stops
-     * its workload and deletes its key.
+     * its place in the RCBs of replicas wired to it. The reconciler then stops its workload, deletes its key, and
+     * deletes the grants it gave (the grant documents of its RCB, in batches: they may be many).
      */
     public AlphaApi.Replica unload(AlphaApi.UnloadReplica request) {
         notAlpha(request.id());
@@ -208,6 +208,7 @@ public class Cluster {
                 });
             }
             tx.delete(Rcb.key(r.id()));
+            tx.put(Records.PURGE, Records.purgeKey(r.id()), new Records.Purge(r.id(), r.name(), Instant.now()));
             tx.delete(AccountRegistry.key(r.accountId()));
             Records.NAMES.release(tx, r.name(), r.id());
             Records.EXCLUSIVE.release(tx, r.identity(), r.id());

@@ -427,7 +427,7 @@ public class LoadRequests {
                 }
                 AccountRegistry.register(tx, key.publicKey(), AccountRegistry.Kind.REPLICA, plan.name());
                 RcbAdmin.createRcb(tx, new Rcb(id, plan.name(), key.accountId(), plan.digest(),
-                        plan.implementations(), wiring(tx, chosen), Map.of()));
+                        plan.implementations(), wiring(tx, chosen)));
                 versionId = 1;
                 replica = new Records.ReplicaRecord(id, plan.name(), plan.identity(), manifest, key.accountId(), true,
                         null, 1, 1, Map.of(), Instant.now());

@@ -78,6 +78,21 @@ public final class Records {
             "alpha-permission-request", AlphaApi.PermissionRequest.class);
     public static final DocType<Claim> CLAIM = DocType.of("alpha-claim", Claim.class);
 
+    /**
+     * An unloaded instance whose grant documents ({@code grants/<id>/}, {@code grants-current/<id>/}) are still to be
+     * deleted: they may be too many for the unload's transaction, so the workload reconciler deletes them in batches
+     * once the workload is gone, then this record.
+     */
+    public record Purge(String replicaId, String name, Instant unloadedAt) {
+    }
+
+    public static final DocType<Purge> PURGE = DocType.of("alpha-purge", Purge.class);
+    public static final String PURGES = "alpha/purges/";
+
+    public static String purgeKey(String replicaId) {
+        return PURGES + replicaId;
+    }
+
     /** Technical name → the instance, or the load request that reserved it. */
     public static final UniqueIndex NAMES = UniqueIndex.named("replica-name");
     /** Identity of an exclusive replica → its one instance. */

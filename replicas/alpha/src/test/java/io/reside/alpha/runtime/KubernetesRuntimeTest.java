@@ -355,6 +355,13 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void podsReachAlphaThroughItsServiceInItsNamespace() {
+        start(Map.of());
+        assertThat(runtime.selfEndpoints(8080)).containsExactly(Map.entry("internal", "http://alpha." + ns
+                + ".svc:8080"));
+    }
+
+    @Test
     void theClaimCodeIsASecret() {
         start(Map.of());
         assertThat(runtime.readClaimCode()).isEmpty();
