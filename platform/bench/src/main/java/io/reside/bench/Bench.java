@@ -27,6 +27,7 @@ public final class Bench {
             case "reconcile" -> new ReconcileBenchmark(new Options(options)).run();
             case "rpc" -> new RpcBenchmark(new Options(options)).run();
             case "load" -> new LoadBenchmark(new Options(options)).run();
+            case "users" -> new UsersBenchmark(new Options(options)).run();
             default -> usage("unknown benchmark '" + args[0] + "'");
         }
         System.exit(0);
@@ -34,8 +35,9 @@ public final class Bench {
 
     private static void usage(String problem) {
         System.err.println(problem + "\nusage: platform/bench/run <benchmark> [--endpoints http://host:port] "
-                + "[--seconds N] [--rounds N] [--calibrate] [--loads N]\nbenchmarks: tx, reconcile, rpc (--calibrate: rpc "
-                + "with the same path on both sides), load (--loads: how many replicas, default 8)");
+                + "[--seconds N] [--rounds N] [--calibrate] [--loads N] [--users N]\nbenchmarks: tx, reconcile, rpc "
+                + "(--calibrate: rpc with the same path on both sides), load (--loads: how many replicas, default 8), "
+                + "users (--users: how many managed users, default 10000)");
         System.exit(2);
     }
 

@@ -258,6 +258,13 @@ public final class LocalCluster implements AutoCloseable {
         return SignedClient.of(contract, URI.create(replica.endpoints().get("local")), key, callee);
     }
 
+    /** As {@link #client}, over a session (one signed handshake, then MACs): for many calls in a short time. */
+    public <T> T sessionClient(Class<T> contract, AlphaApi.Replica replica, AccountKey key) {
+        PublicKey callee = awaitCondition("account " + replica.accountId() + " known", Duration.ofSeconds(10),
+                () -> accounts.publicKey(replica.accountId()), java.util.Optional::isPresent).orElseThrow();
+        return SignedClient.overSession(contract, URI.create(replica.endpoints().get("local")), key, callee);
+    }
+
     /**
      * A client of a loaded replica's contract for a user: signed as {@code actor}, carrying {@code delegation} (a
      * token the User Manager issued for that user, this actor and this replica's account).

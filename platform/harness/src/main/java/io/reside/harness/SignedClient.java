@@ -27,10 +27,12 @@ import io.reside.model.error.ErrorCode;
 import io.reside.model.error.Problem;
 import io.reside.model.error.ResideException;
 import io.reside.security.AccountKey;
+import io.reside.security.AuthenticationFailure;
 import io.reside.security.Delegations;
 import io.reside.security.PublicKey;
 import io.reside.security.RequestProofs;
 import io.reside.security.ResponseProofs;
+import io.reside.security.Sessions;
 
 /**
  * A client of a contract for a person or a tool (the CLI, a test): every call signed with a per-request proof (the
@@ -60,6 +62,40 @@ public final class SignedClient {
      * @param delegation the token, or null to act as {@code key}'s own account
      */
     public static <T> T of(Class<T> contract, URI base, AccountKey key, PublicKey callee, String delegation) {
+        return build(contract, base, key, callee, delegation, null);
+    }
+
+    /**
+     * A client that signs one session handshake and then authenticates each call with the session's MAC (SPEC 5.4:
+     * the path replicas use between themselves), renewed before it expires. For tools that make many calls: each
+     * per-request proof holds a place in the callee's replay cache for its lifetime, an account has a bounded share
+     * of it, so thousands of signed calls a minute are refused; a session's MAC is also cheaper to check.
+     */
+    public static <T> T overSession(Class<T> contract, URI base, AccountKey key, PublicKey callee) {
+        return build(contract, base, key, callee, null, new SessionHolder());
+    }
+
+    /** The session of a client, one handshake at a time. */
+    private static final class SessionHolder {
+        private Sessions.ClientSession session;
+
+        synchronized Sessions.ClientSession get(HttpClient http, URI base, AccountKey key, PublicKey callee)
+                throws IOException, InterruptedException {
+            if (session == null || session.expiresWithin(Duration.ofSeconds(30), Instant.now())) {
+                session = handshake(http, base, key, callee);
+            }
+            return session;
+        }
+
+        synchronized void drop(Sessions.ClientSession stale) {
+            if (session == stale) {
+                session = null;
+            }
+        }
+    }
+
+    private static <T> T build(Class<T> contract, URI base, AccountKey key, PublicKey callee, String delegation,
+            SessionHolder sessions) {
         requireNonNull(base, "base");
         requireNonNull(key, "key");
         requireNonNull(callee, "callee");
@@ -75,14 +111,43 @@ public final class SignedClient {
                             default -> throw new UnsupportedOperationException(method.getName());
                         };
                     }
-                    return call(http, base, key, callee, delegation, contract, method,
+                    return call(http, base, key, callee, delegation, sessions, contract, method,
                             args == null ? new Object[0] : args);
                 });
         return contract.cast(proxy);
     }
 
+    private static Sessions.ClientSession handshake(HttpClient http, URI base, AccountKey key, PublicKey callee)
+            throws IOException, InterruptedException {
+        Sessions.Handshake handshake = new Sessions.Handshake();
+        byte[] body = JSON.writeValueAsBytes(handshake.request());
+        String authorization = RequestProofs.sign(key, callee.accountId(), new RequestProofs.Request("POST",
+                Sessions.HANDSHAKE_PATH, body, null), Instant.now());
+        HttpResponse<byte[]> answer = http.send(HttpRequest.newBuilder(URI.create(base.toString()
+                .replaceAll("/+$", "") + Sessions.HANDSHAKE_PATH)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", authorization).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        String proof = answer.headers().firstValue(ResponseProofs.HEADER_NAME).orElse(null);
+        if (ResponseProofs.verifySigned(proof, authorization.substring(RequestProofs.SCHEME.length() + 1),
+                answer.statusCode(), answer.body(), callee).isEmpty()) {
+            throw new ResideException.UnavailableException("the session handshake with " + base + " (HTTP "
+                    + answer.statusCode() + ") is not answered by " + callee.accountId());
+        }
+        if (answer.statusCode() >= 300) {
+            throw error(answer, base);
+        }
+        try {
+            return handshake.complete(JSON.readValue(answer.body(), Sessions.HandshakeResponse.class),
+                    key.accountId(), callee);
+        } catch (AuthenticationFailure e) {
+            throw new ResideException.UnavailableException("the session handshake with " + base + " failed: "
+                    + e.getMessage());
+        }
+    }
+
     private static Object call(HttpClient http, URI base, AccountKey key, PublicKey callee, String delegation,
-            Class<?> contract, Method method, Object[] args) throws IOException, InterruptedException {
+            SessionHolder sessions, Class<?> contract, Method method, Object[] args)
+            throws IOException, InterruptedException {
         boolean get = method.isAnnotationPresent(GET.class);
         StringBuilder target = new StringBuilder(contract.getAnnotation(Path.class).value()).append('/')
                 .append(method.getAnnotation(Path.class).value());
@@ -103,43 +168,72 @@ public final class SignedClient {
         }
         String pathAndQuery = target.toString();
         String http1 = get ? "GET" : "POST";
-        String authorization = RequestProofs.sign(key, callee.accountId(), new RequestProofs.Request(http1,
-                pathAndQuery, body, delegation), Instant.now());
-        HttpRequest.Builder request = HttpRequest
-                .newBuilder(URI.create(base.toString().replaceAll("/+$", "") + pathAndQuery))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", authorization).header("Accept", "application/json, " + Problem.MEDIA_TYPE);
-        if (delegation != null) {
-            request.header(Delegations.HEADER_NAME, delegation);
-        }
-        if (get) {
-            request.GET();
-        } else {
-            request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        }
-        HttpResponse<byte[]> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        String proof = answer.headers().firstValue(ResponseProofs.HEADER_NAME).orElse(null);
-        if (ResponseProofs.verifySigned(proof, authorization.substring(RequestProofs.SCHEME.length() + 1),
-                answer.statusCode(), answer.body(), callee).isEmpty()) {
-            throw new ResideException.OutcomeUnknownException(method.getName() + " at " + base + ": the answer (HTTP "
-                    + answer.statusCode() + ") is not signed by " + callee.accountId()
-                    + ", so it cannot be trusted: " + new String(answer.body(), 0, Math.min(300, answer.body().length),
-                            StandardCharsets.UTF_8));
-        }
-        if (answer.statusCode() >= 300) {
-            Problem problem;
-            try {
-                problem = JSON.readValue(answer.body(), Problem.class);
-            } catch (IOException e) {
-                ErrorCode code = ErrorCode.of(null, answer.statusCode());
-                problem = Problem.of(code, "HTTP " + answer.statusCode() + " from " + base);
+        for (int attempt = 0;; attempt++) {
+            Sessions.ClientSession session = sessions == null ? null : sessions.get(http, base, key, callee);
+            String authorization;
+            long seq = 0;
+            if (session == null) {
+                authorization = RequestProofs.sign(key, callee.accountId(), new RequestProofs.Request(http1,
+                        pathAndQuery, body, delegation), Instant.now());
+            } else {
+                Sessions.ClientSession.Proof p = session.proof(http1, pathAndQuery, body, delegation, Instant.now());
+                authorization = p.authorization();
+                seq = p.seq();
             }
-            throw ResideException.from(problem);
+            HttpRequest.Builder request = HttpRequest
+                    .newBuilder(URI.create(base.toString().replaceAll("/+$", "") + pathAndQuery))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Authorization", authorization)
+                    .header("Accept", "application/json, " + Problem.MEDIA_TYPE);
+            if (delegation != null) {
+                request.header(Delegations.HEADER_NAME, delegation);
+            }
+            if (get) {
+                request.GET();
+            } else {
+                request.header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            }
+            HttpResponse<byte[]> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            String proof = answer.headers().firstValue(ResponseProofs.HEADER_NAME).orElse(null);
+            String credential = authorization.substring(authorization.indexOf(' ') + 1);
+            boolean authenticated = (session != null && session.verifyResponse(seq, answer.statusCode(),
+                    answer.body(), proof)) || ResponseProofs.verifySigned(proof, credential, answer.statusCode(),
+                            answer.body(), callee).isPresent();
+            if (!authenticated) {
+                throw new ResideException.OutcomeUnknownException(method.getName() + " at " + base + ": the answer "
+                        + "(HTTP " + answer.statusCode() + ") is not signed by " + callee.accountId()
+                        + ", so it cannot be trusted: " + new String(answer.body(), 0,
+                                Math.min(300, answer.body().length), StandardCharsets.UTF_8));
+            }
+            if (answer.statusCode() >= 300) {
+                ResideException refused = error(answer, base);
+                String reason = refused instanceof ResideException.UnauthenticatedException u ? u.reason() : null;
+                if (session != null && reason != null && reason.startsWith("session-")) {
+                    sessions.drop(session); // the next call makes a new one
+                    // an expired session proves the call did not run; a GET may be sent again in any case
+                    if (attempt == 0 && (reason.equals("session-expired") || get)) {
+                        continue;
+                    }
+                }
+                throw refused;
+            }
+            if (method.getReturnType() == void.class || answer.body().length == 0) {
+                return null;
+            }
+            JavaType type = JSON.getTypeFactory().constructType(method.getGenericReturnType());
+            return JSON.readValue(answer.body(), type);
         }
-        if (method.getReturnType() == void.class || answer.body().length == 0) {
-            return null;
+    }
+
+    private static ResideException error(HttpResponse<byte[]> answer, URI base) {
+        Problem problem;
+        try {
+            problem = JSON.readValue(answer.body(), Problem.class);
+        } catch (IOException e) {
+            ErrorCode code = ErrorCode.of(null, answer.statusCode());
+            problem = Problem.of(code, "HTTP " + answer.statusCode() + " from " + base);
         }
-        JavaType type = JSON.getTypeFactory().constructType(method.getGenericReturnType());
-        return JSON.readValue(answer.body(), type);
+        return ResideException.from(problem);
     }
 }

@@ -28,9 +28,9 @@ import io.reside.etcd.WatchOptions;
  * watches (the RCB document, {@code grants/<replicaId>/}, {@code grants-current/<replicaId>/}): requirement and grant
  * changes are seen without a restart, one event per changed grant. Answers permission checks from memory.
  * <p>
- * <b>A check passes only for a grant that is both expected and applied</b>: expected in the RCB (revoking it there
- * makes checks fail at once, before its {@code onRevoked} hook runs) and recorded as applied by the reconciler (a new
- * grant passes only once its {@code onGranted} hook succeeded).
+ * <b>A check passes only for a grant that is both expected and applied</b>: expected by its grant document (revoking
+ * it there makes checks fail at once, before its {@code onRevoked} hook runs) and recorded as applied by the
+ * reconciler (a new grant passes only once its {@code onGranted} hook succeeded).
  * <p>
  * <b>Checks fail closed.</b> When the RCB is deleted, or replaced by one that does not validate, every check fails
  * ({@link #brokenReason()} says why) until a valid RCB is written again: the revocations the broken one may carry are

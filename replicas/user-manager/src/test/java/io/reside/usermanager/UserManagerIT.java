@@ -239,11 +239,13 @@ class UserManagerIT {
     @Order(7)
     void concurrentGrantEditsOnOneUserLoseNothing() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
+        // over one session (a signed handshake, then MACs), as a tool making many calls would
+        UserManagerApi overSession = cluster.sessionClient(UserManagerApi.class, userManager, cluster.operator());
         try {
             List<Future<?>> edits = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 String realm = "r" + i;
-                edits.add(pool.submit(() -> users.grantPermission(grant(ann, UM, "user:read:realm",
+                edits.add(pool.submit(() -> overSession.grantPermission(grant(ann, UM, "user:read:realm",
                         params("realm", realm)))));
             }
             for (Future<?> f : edits) {
@@ -273,5 +275,49 @@ class UserManagerIT {
                 asAnn.token()).getMe();
         assertThat(annMe.user().id()).isEqualTo(ann.id());
         assertThat(annMe.grants()).extracting(UserManagerApi.UserGrant::instanceId).contains("r0", "r7");
+    }
+
+    /**
+     * The User Manager SIGKILLed right after 30 grants were recorded, while its sync is pushing them: Alpha restarts
+     * it, it pushes what it had not marked as pushed, and the provider ends with every grant applied, each hook
+     * called once.
+     */
+    @Test
+    @Order(9)
+    void aUserManagerKilledInTheMiddleOfASyncConvergesAndCallsNoHookTwice() throws Exception {
+        String echo = io.reside.model.Identities.contract(io.reside.model.Identities.DEFAULT_PREFIX, "echo", 1);
+        List<UserManagerApi.User> people = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            people.add(users.createUser(new UserManagerApi.CreateUser("telegram", "crash-" + i)));
+        }
+        for (UserManagerApi.User u : people) {
+            users.grantPermission(grant(u, echo, "echo:call", null));
+        }
+        Path record = cluster.alphaState().resolve("run").resolve(userManager.id() + "-1.json");
+        long pid = io.reside.etcd.DocType.mapper().readTree(java.nio.file.Files.readString(record)).path("pid")
+                .asLong();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        long markedAtKill = people.stream().filter(u -> cluster.store().find(Records.SYNCED, Records.syncedKey(u.id()))
+                .isPresent()).count();
+        System.out.printf("User Manager killed with %d of %d users' grants marked as pushed%n", markedAtKill,
+                people.size());
+
+        java.util.function.Predicate<UserManagerApi.User> applied = u -> cluster.store().find(
+                io.reside.permissions.CurrentGrant.TYPE, GrantKeys.currentKey(provider.id(), GrantKeys.grantKey(
+                        u.accountId(), echo, "echo:call", null)))
+                .map(v -> v.value().granted()).orElse(false);
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                .until(() -> people.stream().allMatch(applied));
+        List<String> hooks = java.nio.file.Files.readAllLines(cluster.alphaState().resolve("logs")
+                .resolve("provider-1.log")).stream().filter(l -> l.contains("HOOK granted echo:call to ")).toList();
+        for (UserManagerApi.User u : people) {
+            assertThat(hooks.stream().filter(l -> l.endsWith("HOOK granted echo:call to " + u.accountId())))
+                    .as("hook calls for %s", u.name()).hasSize(1);
+        }
+        // the restarted User Manager answers again (at its new address)
+        userManager = cluster.awaitRunning(userManager.id(), 1);
+        users = cluster.client(UserManagerApi.class, userManager, cluster.operator());
+        assertThat(users.listUserGrants(people.get(0).id())).extracting(UserManagerApi.UserGrant::permission)
+                .contains("echo:call");
     }
 }
