@@ -253,15 +253,13 @@ public final class LocalCluster implements AutoCloseable {
      * @param replica the instance (its local endpoint and its account come from Alpha's answer)
      */
     public <T> T client(Class<T> contract, AlphaApi.Replica replica, AccountKey key) {
-        PublicKey callee = awaitCondition("account " + replica.accountId() + " known", Duration.ofSeconds(10),
-                () -> accounts.publicKey(replica.accountId()), java.util.Optional::isPresent).orElseThrow();
+        PublicKey callee = calleeKey(replica);
         return SignedClient.of(contract, URI.create(replica.endpoints().get("local")), key, callee);
     }
 
     /** As {@link #client}, over a session (one signed handshake, then MACs): for many calls in a short time. */
     public <T> T sessionClient(Class<T> contract, AlphaApi.Replica replica, AccountKey key) {
-        PublicKey callee = awaitCondition("account " + replica.accountId() + " known", Duration.ofSeconds(10),
-                () -> accounts.publicKey(replica.accountId()), java.util.Optional::isPresent).orElseThrow();
+        PublicKey callee = calleeKey(replica);
         return SignedClient.overSession(contract, URI.create(replica.endpoints().get("local")), key, callee);
     }
 
@@ -270,9 +268,14 @@ public final class LocalCluster implements AutoCloseable {
      * token the User Manager issued for that user, this actor and this replica's account).
      */
     public <T> T clientFor(Class<T> contract, AlphaApi.Replica replica, AccountKey actor, String delegation) {
-        PublicKey callee = awaitCondition("account " + replica.accountId() + " known", Duration.ofSeconds(10),
-                () -> accounts.publicKey(replica.accountId()), java.util.Optional::isPresent).orElseThrow();
+        PublicKey callee = calleeKey(replica);
         return SignedClient.of(contract, URI.create(replica.endpoints().get("local")), actor, callee, delegation);
+    }
+
+    /** A loaded replica's public key, once the account registry has it. */
+    private PublicKey calleeKey(AlphaApi.Replica replica) {
+        return awaitCondition("account " + replica.accountId() + " known", Duration.ofSeconds(10),
+                () -> accounts.publicKey(replica.accountId()), java.util.Optional::isPresent).orElseThrow();
     }
 
     /** alpha.v1 for a user: signed as {@code actor}, carrying {@code delegation} (made for Alpha's account). */

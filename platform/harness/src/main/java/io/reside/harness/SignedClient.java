@@ -69,7 +69,9 @@ public final class SignedClient {
      * A client that signs one session handshake and then authenticates each call with the session's MAC (SPEC 5.4:
      * the path replicas use between themselves), renewed before it expires. For tools that make many calls: each
      * per-request proof holds a place in the callee's replay cache for its lifetime, an account has a bounded share
-     * of it, so thousands of signed calls a minute are refused; a session's MAC is also cheaper to check.
+     * of it, so thousands of signed calls a minute are refused; a session's MAC is also cheaper to check. A
+     * {@code session-*} refusal ends the session (the next call makes a new one); the refused call is sent again only
+     * when that proves it did not run ({@code session-expired}) or it is a GET, otherwise the refusal is thrown.
      */
     public static <T> T overSession(Class<T> contract, URI base, AccountKey key, PublicKey callee) {
         return build(contract, base, key, callee, null, new SessionHolder());

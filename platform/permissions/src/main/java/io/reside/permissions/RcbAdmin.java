@@ -14,9 +14,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.reside.etcd.DocType;
+import io.reside.etcd.Store;
 import io.reside.etcd.Tx;
 import io.reside.etcd.Versioned;
 import io.reside.model.PermissionParams;
@@ -40,8 +42,7 @@ public final class RcbAdmin {
 
     public static final DocType<ContractRecord> CONTRACT = DocType.of("contract", ContractRecord.class);
     public static final DocType<ReplicaIds> REPLICA_IDS = DocType.of("replica-ids", ReplicaIds.class);
-    private static final DocType<com.fasterxml.jackson.databind.JsonNode> ANY = DocType.of("any",
-            com.fasterxml.jackson.databind.JsonNode.class);
+    private static final DocType<JsonNode> ANY = DocType.of("any", JsonNode.class);
 
     private RcbAdmin() {
     }
@@ -208,7 +209,7 @@ public final class RcbAdmin {
     }
 
     /** The grants a replica must enforce (every grantee's), by grant key. Outside a transaction: it may be large. */
-    public static Map<String, Rcb.GrantEntry> grantsOf(io.reside.etcd.Store store, String replicaId) {
+    public static Map<String, Rcb.GrantEntry> grantsOf(Store store, String replicaId) {
         Map<String, Rcb.GrantEntry> result = new LinkedHashMap<>();
         for (Versioned<Rcb.GrantEntry> v : store.list(Rcb.GRANT, GrantKeys.expectedPrefix(replicaId))) {
             result.put(v.value().key(), v.value());
@@ -232,7 +233,7 @@ public final class RcbAdmin {
      *
      * @return how many documents were deleted
      */
-    public static int purgeGrants(io.reside.etcd.Store store, String replicaId, int batch) {
+    public static int purgeGrants(Store store, String replicaId, int batch) {
         int deleted = 0;
         for (String prefix : List.of(GrantKeys.expectedPrefix(replicaId), GrantKeys.currentPrefix(replicaId))) {
             List<String> keys = store.list(ANY, prefix).stream().map(Versioned::key).toList();

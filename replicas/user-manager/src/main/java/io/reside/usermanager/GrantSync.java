@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.ShutdownEvent;
 import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.contracts.usermanager.v1.UserManagerApi;
+import io.reside.etcd.EtcdUnavailableException;
 import io.reside.etcd.HeldLock;
 import io.reside.etcd.KeyValue;
 import io.reside.etcd.LockTimeoutException;
@@ -144,7 +145,7 @@ public class GrantSync {
                 dirty.remove(key);
                 try {
                     push(lock, key);
-                } catch (ResideException | io.reside.etcd.EtcdUnavailableException e) {
+                } catch (ResideException | EtcdUnavailableException e) {
                     dirty.add(key); // pushed again after a pause
                     failed = true;
                     LOG.warnf("could not sync %s: %s; retrying in %d ms", key, e.getMessage(), backoff);

@@ -20,6 +20,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
+import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.contracts.usermanager.v1.UserManagerApi;
 import io.reside.etcd.AlreadyExistsException;
 import io.reside.etcd.Store;
@@ -219,7 +220,7 @@ public class Users {
      */
     private static List<UserManagerApi.GrantSpec> superAdminSets(Tx tx) {
         List<UserManagerApi.GrantSpec> result = new ArrayList<>();
-        String alpha = Contracts.of(io.reside.contracts.alpha.v1.AlphaApi.class).identity();
+        String alpha = Contracts.of(AlphaApi.class).identity();
         for (String identity : List.of(alpha, contract())) {
             RcbAdmin.findContract(tx, identity).ifPresent(c -> c.permissions().forEach((name, p) -> {
                 if (p.instanceKeys().isEmpty()) {

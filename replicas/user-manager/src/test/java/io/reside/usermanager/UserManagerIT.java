@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,14 +22,20 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.contracts.usermanager.v1.UserManagerApi;
+import io.reside.etcd.DocType;
 import io.reside.harness.LocalCluster;
+import io.reside.model.Identities;
 import io.reside.model.error.ResideException;
+import io.reside.permissions.CurrentGrant;
 import io.reside.permissions.GrantKeys;
 import io.reside.permissions.Rcb;
 import io.reside.runtime.Contracts;
@@ -60,19 +69,19 @@ class UserManagerIT {
     static volatile boolean failed;
 
     /** The User Manager's log is printed when a test failed: it runs as Alpha's child, its output goes to a file. */
-    @org.junit.jupiter.api.extension.RegisterExtension
-    static final org.junit.jupiter.api.extension.TestWatcher WATCHER = new org.junit.jupiter.api.extension.TestWatcher() {
+    @RegisterExtension
+    static final TestWatcher WATCHER = new TestWatcher() {
         @Override
-        public void testFailed(org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
+        public void testFailed(ExtensionContext context, Throwable cause) {
             failed = true;
         }
     };
 
     @AfterAll
     static void stop() throws Exception {
-        java.nio.file.Path log = cluster == null ? null : cluster.alphaState().resolve("logs/user-manager-1.log");
-        if (failed && java.nio.file.Files.exists(log)) {
-            List<String> lines = java.nio.file.Files.readAllLines(log);
+        Path log = cluster == null ? null : cluster.alphaState().resolve("logs/user-manager-1.log");
+        if (failed && Files.exists(log)) {
+            List<String> lines = Files.readAllLines(log);
             System.out.println("---- user-manager-1.log (last 80 lines)");
             lines.subList(Math.max(0, lines.size() - 80), lines.size()).forEach(System.out::println);
         }
@@ -219,7 +228,7 @@ class UserManagerIT {
 
         UserManagerApi.Delegation forAlpha = users.impersonate(new UserManagerApi.Impersonate(ann.id(),
                 cluster.alphaAccountId()));
-        assertThat(forAlpha.expiresAt()).isBefore(java.time.Instant.now().plus(Duration.ofMinutes(5).plusSeconds(5)));
+        assertThat(forAlpha.expiresAt()).isBefore(Instant.now().plus(Duration.ofMinutes(5).plusSeconds(5)));
         // used with another audience (the User Manager instead of Alpha)
         assertThatThrownBy(() -> cluster.clientFor(UserManagerApi.class, userManager, cluster.operator(),
                 forAlpha.token()).getMe()).isInstanceOf(ResideException.UnauthenticatedException.class);
@@ -285,7 +294,7 @@ class UserManagerIT {
     @Test
     @Order(9)
     void aUserManagerKilledInTheMiddleOfASyncConvergesAndCallsNoHookTwice() throws Exception {
-        String echo = io.reside.model.Identities.contract(io.reside.model.Identities.DEFAULT_PREFIX, "echo", 1);
+        String echo = Identities.contract(Identities.DEFAULT_PREFIX, "echo", 1);
         List<UserManagerApi.User> people = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             people.add(users.createUser(new UserManagerApi.CreateUser("telegram", "crash-" + i)));
@@ -294,7 +303,7 @@ class UserManagerIT {
             users.grantPermission(grant(u, echo, "echo:call", null));
         }
         Path record = cluster.alphaState().resolve("run").resolve(userManager.id() + "-1.json");
-        long pid = io.reside.etcd.DocType.mapper().readTree(java.nio.file.Files.readString(record)).path("pid")
+        long pid = DocType.mapper().readTree(Files.readString(record)).path("pid")
                 .asLong();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
         long markedAtKill = people.stream().filter(u -> cluster.store().find(Records.SYNCED, Records.syncedKey(u.id()))
@@ -302,13 +311,13 @@ class UserManagerIT {
         System.out.printf("User Manager killed with %d of %d users' grants marked as pushed%n", markedAtKill,
                 people.size());
 
-        java.util.function.Predicate<UserManagerApi.User> applied = u -> cluster.store().find(
-                io.reside.permissions.CurrentGrant.TYPE, GrantKeys.currentKey(provider.id(), GrantKeys.grantKey(
+        Predicate<UserManagerApi.User> applied = u -> cluster.store().find(
+                CurrentGrant.TYPE, GrantKeys.currentKey(provider.id(), GrantKeys.grantKey(
                         u.accountId(), echo, "echo:call", null)))
                 .map(v -> v.value().granted()).orElse(false);
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                 .until(() -> people.stream().allMatch(applied));
-        List<String> hooks = java.nio.file.Files.readAllLines(cluster.alphaState().resolve("logs")
+        List<String> hooks = Files.readAllLines(cluster.alphaState().resolve("logs")
                 .resolve("provider-1.log")).stream().filter(l -> l.contains("HOOK granted echo:call to ")).toList();
         for (UserManagerApi.User u : people) {
             assertThat(hooks.stream().filter(l -> l.endsWith("HOOK granted echo:call to " + u.accountId())))

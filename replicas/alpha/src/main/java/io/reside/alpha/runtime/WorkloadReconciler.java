@@ -15,11 +15,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.ObservesAsync;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.vertx.http.HttpServerStart;
 import io.reside.alpha.config.AlphaConfig;
 import io.reside.alpha.service.Records;
 import io.reside.etcd.EtcdUnavailableException;
@@ -82,7 +84,7 @@ public class WorkloadReconciler {
     /** Where replicas reach this Alpha, once it listens. */
     private volatile Map<String, String> selfEndpoints = Map.of();
 
-    void listening(@jakarta.enterprise.event.ObservesAsync io.quarkus.vertx.http.HttpServerStart event) {
+    void listening(@ObservesAsync HttpServerStart event) {
         selfEndpoints = config.advertisedEndpoints().isEmpty() ? runtime.selfEndpoints(event.options().getPort())
                 : Map.copyOf(config.advertisedEndpoints());
         nudge();

@@ -1,4 +1,4 @@
-package io.reside.it;
+package io.reside.runtime;
 
 import java.io.IOException;
 import java.io.InputStream;
