@@ -1,10 +1,7 @@
 package io.reside.bench;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.harness.LocalCluster;
+import io.reside.testing.ReplicaProcess;
 
 /**
  * Loading replicas through Alpha with the local runtime (SPEC 11: validation p50 under 200 ms, approval to running
@@ -111,16 +109,7 @@ final class LoadBenchmark {
     }
 
     private static boolean ready(int port) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding())
-                    .statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return ReplicaProcess.readiness(HTTP, "http://127.0.0.1:" + port, Duration.ofSeconds(1)) == 200;
     }
 
     /** Resident set size from {@code /proc/<pid>/status}, in MB. */

@@ -104,9 +104,17 @@ public final class ReplicaProcess implements AutoCloseable {
 
     /** The HTTP status of {@code /q/health/ready}, or -1 when it does not answer. */
     public int readiness() {
+        return readiness(http, baseUrl(), Duration.ofSeconds(2));
+    }
+
+    /**
+     * The HTTP status of {@code /q/health/ready} of the replica at {@code baseUrl} (one a test did not start itself,
+     * such as a replica Alpha runs), or -1 when it does not answer within {@code timeout}.
+     */
+    public static int readiness(HttpClient http, String baseUrl, Duration timeout) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/q/health/ready"))
+                    .timeout(timeout).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {

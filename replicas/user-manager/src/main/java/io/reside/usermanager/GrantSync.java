@@ -2,7 +2,10 @@ package io.reside.usermanager;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -127,10 +130,25 @@ public class GrantSync {
         }
     }
 
-    /** At start (or on taking over): every document is looked at once. */
+    /**
+     * At start, on taking over, and when idle for a while: every grants document whose revision differs from its
+     * marker is pushed (two range reads, whatever the number of users; {@link #push} checks again).
+     */
     private void fullScan() {
-        store.list(Records.GRANTS, Records.GRANTS_PREFIX).forEach(v -> dirty.add(v.key()));
+        Map<String, Long> pushed = new HashMap<>();
+        store.list(Records.SYNCED, Records.SYNCED_PREFIX).forEach(v -> pushed.put(v.key(), v.value().revision()));
+        store.list(Records.GRANTS, Records.GRANTS_PREFIX).forEach(v -> {
+            if (!Objects.equals(pushed.get(markerOf(v.key())), v.modRevision())) {
+                dirty.add(v.key());
+            }
+        });
         dirty.add(Records.DEFAULTS_KEY);
+    }
+
+    /** Where the revision last pushed of a document is recorded. */
+    private static String markerOf(String key) {
+        return key.equals(Records.DEFAULTS_KEY) ? Records.syncedKey(DEFAULTS)
+                : Records.syncedKey(key.substring(Records.GRANTS_PREFIX.length()));
     }
 
     private void loop(HeldLock lock) {
@@ -173,8 +191,7 @@ public class GrantSync {
 
     /** Pushes one document to Alpha if its revision was not pushed yet, then records that it was (fenced). */
     private void push(HeldLock lock, String key) {
-        String marker = key.equals(Records.DEFAULTS_KEY) ? Records.syncedKey(DEFAULTS)
-                : Records.syncedKey(key.substring(Records.GRANTS_PREFIX.length()));
+        String marker = markerOf(key);
         long revision;
         String grantee;
         List<AlphaApi.PermissionSet> sets = new ArrayList<>();

@@ -319,9 +319,11 @@ public class Users {
         return instance;
     }
 
-    private static boolean same(Tx tx, UserManagerApi.GrantSpec a, UserManagerApi.GrantSpec b) {
-        return a.contract().equals(b.contract()) && a.permission().equals(b.permission())
-                && Objects.equals(instanceOf(tx, a), instanceOf(tx, b));
+    /** Whether {@code existing} is the grant {@code g}, whose instance (already checked) is {@code instance}. */
+    private static boolean same(Tx tx, UserManagerApi.GrantSpec existing, UserManagerApi.GrantSpec g,
+            String instance) {
+        return existing.contract().equals(g.contract()) && existing.permission().equals(g.permission())
+                && Objects.equals(instanceOf(tx, existing), instance);
     }
 
     public UserManagerApi.UserGrant grant(UserManagerApi.GrantPermission request) {
@@ -335,7 +337,7 @@ public class Users {
                     .orElse(new Records.OwnGrants(user.id(), user.accountId(), List.of(), List.of()));
             List<UserManagerApi.GrantSpec> grants = new ArrayList<>();
             for (UserManagerApi.GrantSpec existing : own.grants()) {
-                if (!same(tx, existing, g)) {
+                if (!same(tx, existing, g, instance)) {
                     grants.add(existing);
                 }
             }
@@ -353,10 +355,11 @@ public class Users {
         store.run(tx -> {
             Records.UserRecord user = tx.find(Records.USER, Records.userKey(request.userId())).orElseThrow(
                     () -> new ResideException.NotFoundException("there is no user " + request.userId()));
-            check(tx, g, "permission");
+            String instance = check(tx, g, "permission");
             Records.OwnGrants own = tx.find(Records.GRANTS, Records.grantsKey(user.id()))
                     .orElse(new Records.OwnGrants(user.id(), user.accountId(), List.of(), List.of()));
-            List<UserManagerApi.GrantSpec> kept = own.grants().stream().filter(e -> !same(tx, e, g)).toList();
+            List<UserManagerApi.GrantSpec> kept = own.grants().stream().filter(e -> !same(tx, e, g, instance))
+                    .toList();
             if (kept.size() == own.grants().size()) {
                 throw new ResideException.NotFoundException("user " + user.id() + " was not given " + g.permission()
                         + " of " + g.contract() + " with these params (default sets are changed with "

@@ -44,6 +44,7 @@ import io.reside.model.error.ResideException;
 import io.reside.security.AccountKey;
 import io.reside.security.Delegations;
 import io.reside.security.RequestProofs;
+import io.reside.testing.ReplicaProcess;
 
 /**
  * Two replicas loaded by Alpha from their images, each its own JVM, against a real etcd: a provider implementing
@@ -285,15 +286,7 @@ class TwoReplicasIT {
     }
 
     static int readiness(String baseUrl) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl + "/q/health/ready"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
+        return ReplicaProcess.readiness(HTTP, baseUrl, Duration.ofSeconds(5));
     }
 
     static JsonNode drive(String text) {

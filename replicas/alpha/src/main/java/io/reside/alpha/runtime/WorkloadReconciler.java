@@ -244,8 +244,9 @@ public class WorkloadReconciler {
 
     /** One pass: desired state from etcd, the runtime made to match, observations recorded (fenced by the lock). */
     void pass(HeldLock lock) {
-        List<Records.ReplicaRecord> replicas = store.list(Records.REPLICA, Records.REPLICAS).stream()
-                .map(Versioned::value).filter(r -> !r.id().equals(Records.ALPHA_ID)).toList();
+        List<Records.ReplicaRecord> all = store.list(Records.REPLICA, Records.REPLICAS).stream()
+                .map(Versioned::value).toList();
+        List<Records.ReplicaRecord> replicas = all.stream().filter(r -> !r.id().equals(Records.ALPHA_ID)).toList();
         Map<String, List<Records.VersionRecord>> versions = new HashMap<>();
         for (Records.ReplicaRecord r : replicas) {
             versions.put(r.id(), store.list(Records.VERSION, Records.versionsOf(r.id())).stream()
@@ -263,25 +264,23 @@ public class WorkloadReconciler {
         }
         removeOrphanKeys(replicas);
         purgeUnloaded(lock, runtime.known());
-        publishSelf(lock);
+        all.stream().filter(r -> r.id().equals(Records.ALPHA_ID)).findFirst()
+                .ifPresent(alpha -> publishSelf(lock, alpha));
     }
 
     /** Alpha's own endpoints, in its instance record and where replicas requiring alpha.v1 call it. */
-    private void publishSelf(HeldLock lock) {
+    private void publishSelf(HeldLock lock, Records.ReplicaRecord alpha) {
         Map<String, String> endpoints = selfEndpoints;
-        if (endpoints.isEmpty()) {
-            return; // not listening yet
+        if (endpoints.isEmpty() || endpoints.equals(alpha.endpoints())) {
+            return; // not listening yet, or published already
         }
-        store.find(Records.REPLICA, Records.replicaKey(Records.ALPHA_ID)).map(Versioned::value)
-                .filter(alpha -> !endpoints.equals(alpha.endpoints())).ifPresent(alpha -> {
-                    lock.run(tx -> {
-                        tx.find(Records.REPLICA, Records.replicaKey(Records.ALPHA_ID)).ifPresent(now -> tx.put(
-                                Records.REPLICA, Records.replicaKey(Records.ALPHA_ID), now.withEndpoints(endpoints)));
-                        publish(tx, Records.ALPHA_ID, endpoints);
-                        return null;
-                    });
-                    LOG.infof("replicas reach Alpha at %s", endpoints);
-                });
+        lock.run(tx -> {
+            tx.find(Records.REPLICA, Records.replicaKey(Records.ALPHA_ID)).ifPresent(now -> tx.put(Records.REPLICA,
+                    Records.replicaKey(Records.ALPHA_ID), now.withEndpoints(endpoints)));
+            publish(tx, Records.ALPHA_ID, endpoints);
+            return null;
+        });
+        LOG.infof("replicas reach Alpha at %s", endpoints);
     }
 
     /** Deletes the grant documents of unloaded instances whose workload is gone (see {@link Records.Purge}). */
