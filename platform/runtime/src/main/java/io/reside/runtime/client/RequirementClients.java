@@ -79,6 +79,7 @@ public class RequirementClients {
     private volatile Transport transport;
     private final Map<String, SessionHolder> sessions = new ConcurrentHashMap<>();
     private final Map<String, Guards> guards = new ConcurrentHashMap<>();
+    private final java.util.Set<String> directUrls = ConcurrentHashMap.newKeySet();
     private volatile RcbView view;
     private volatile AccountIdentity self;
     private volatile AccountRegistry registry;
@@ -154,8 +155,33 @@ public class RequirementClients {
         };
     }
 
+    /**
+     * A client of a contract served at an endpoint that is not in the RCB: a replica that told this one where it
+     * serves (a Telegram handler registering with its own endpoint). Calls are signed for {@code accountId}, and its
+     * answers must be authenticated by that account, exactly as for a requirement: an endpoint that is not really that
+     * account's cannot answer in its name. {@code label} names the target in errors and metrics, and its settings are
+     * {@code reside.requirements."<label>".*} (the defaults when not set).
+     */
+    public <T> T direct(String label, Class<T> contract, String accountId, String baseUrl) {
+        String url = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        directUrls.add(url);
+        return proxy(label, contract, null, null, new Target(label, accountId, accountId, url));
+    }
+
+    /** Forgets a {@link #direct} target's connections and session. */
+    public void forgetDirect(String baseUrl) {
+        String url = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        if (directUrls.remove(url)) {
+            forgetUnusedClients();
+        }
+    }
+
     private <T> T proxy(String key, Class<T> contract, String replicaId, String delegation) {
         checkDeclared(key, contract);
+        return proxy(key, contract, replicaId, delegation, null);
+    }
+
+    private <T> T proxy(String key, Class<T> contract, String replicaId, String delegation, Target fixed) {
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.getDeclaringClass() == Object.class) {
                 return switch (method.getName()) {
@@ -165,12 +191,12 @@ public class RequirementClients {
                     default -> throw new UnsupportedOperationException(method.getName());
                 };
             }
-            return call(key, replicaId, delegation, method, args == null ? new Object[0] : args);
+            return call(key, replicaId, delegation, fixed, method, args == null ? new Object[0] : args);
         };
         return contract.cast(Proxy.newProxyInstance(contract.getClassLoader(), new Class<?>[] { contract }, handler));
     }
 
-    private Object call(String key, String replicaId, String delegation, Method method, Object[] args)
+    private Object call(String key, String replicaId, String delegation, Target fixed, Method method, Object[] args)
             throws Exception {
         if (Context.isOnEventLoopThread()) {
             throw new IllegalStateException("requirement '" + key + "': contract calls block; make them from a worker "
@@ -182,8 +208,9 @@ public class RequirementClients {
         String outcome = "ok";
         try {
             return g.breaker.call(() -> cm.idempotent
-                    ? g.read.call(() -> attempt(key, replicaId, delegation, cm, args), Object.class)
-                    : g.command.call(() -> attempt(key, replicaId, delegation, cm, args), Object.class), Object.class);
+                    ? g.read.call(() -> attempt(key, replicaId, delegation, fixed, cm, args), Object.class)
+                    : g.command.call(() -> attempt(key, replicaId, delegation, fixed, cm, args), Object.class),
+                    Object.class);
         } catch (CircuitBreakerOpenException e) {
             outcome = "circuit-open";
             throw new ResideException.UnavailableException("requirement '" + key + "': its implementor failed "
@@ -209,9 +236,9 @@ public class RequirementClients {
      * only when the callee proved it did not run it ({@link #afterRefusal}); after any ambiguous failure a GET is
      * retried by its guard, and a POST ends in {@link ResideException.OutcomeUnknownException}.
      */
-    private Object attempt(String key, String replicaId, String delegation, ContractMethod cm, Object[] args)
-            throws Exception {
-        Target target = target(key, replicaId);
+    private Object attempt(String key, String replicaId, String delegation, Target fixed, ContractMethod cm,
+            Object[] args) throws Exception {
+        Target target = fixed != null ? fixed : target(key, replicaId);
         String requestTarget = cm.target(args);
         byte[] body = cm.body(args, json);
         for (int tries = 0;; tries++) {
@@ -510,7 +537,7 @@ public class RequirementClients {
         if (v == null) {
             return;
         }
-        java.util.Set<String> urls = new java.util.HashSet<>();
+        java.util.Set<String> urls = new java.util.HashSet<>(directUrls);
         v.rcb().requirements().values().forEach(list -> list.forEach(i -> i.endpoints().values()
                 .forEach(u -> urls.add(u.endsWith("/") ? u.substring(0, u.length() - 1) : u))));
         transport.retainOnly(urls);

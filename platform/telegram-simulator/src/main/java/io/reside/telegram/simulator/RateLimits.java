@@ -15,9 +15,9 @@ import java.util.Map;
  * Arrival times are compared with {@code toleranceMillis} of slack, because a client that spaces its sends exactly
  * cannot control the network's jitter between its clock and the server's.
  */
-final class RateLimits {
+public final class RateLimits {
 
-    record Settings(int chatBurst, long chatIntervalMillis, int groupPerMinute, int globalPerSecond,
+    public record Settings(int chatBurst, long chatIntervalMillis, int groupPerMinute, int globalPerSecond,
             long toleranceMillis) {
         static final Settings TELEGRAM = new Settings(3, 1000, 20, 30, 25);
     }

@@ -70,6 +70,14 @@ public interface AlphaConfig {
         /** How long a stopping replica gets to drain before it is killed. */
         @WithDefault("15s")
         Duration stopTimeout();
+
+        /**
+         * Secrets of replicas, the local counterpart of their Kubernetes Secrets: in this directory, the file named
+         * after a replica with {@code .env} (e.g. {@code telegram.env}) holds {@code NAME=value} lines given to that
+         * replica's process alone (the telegram replica's {@code TELEGRAM_BOT_TOKEN}, say). A file that others may read
+         * is refused. Default: the {@code secrets} directory of the state directory.
+         */
+        Optional<Path> secretsDir();
     }
 
     /**

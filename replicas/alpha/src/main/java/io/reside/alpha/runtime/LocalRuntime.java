@@ -329,6 +329,7 @@ public final class LocalRuntime implements WorkloadRuntime {
         env.put("RESIDE_ACCESS_CONTEXT", "local");
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.putAll(secrets(d.replica().name()));
         try {
             Process p = pb.start();
             w.started = p;
@@ -398,6 +399,41 @@ public final class LocalRuntime implements WorkloadRuntime {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /** The replica's own secrets ({@code alpha.local.secrets-dir}); their values are never logged. */
+    private Map<String, String> secrets(String replicaName) {
+        Path dir = config.secretsDir().orElse(config.stateDir().resolve("secrets"));
+        Path file = dir.resolve(replicaName + ".env");
+        if (!Files.isRegularFile(file)) {
+            return Map.of();
+        }
+        try {
+            var perms = Files.getPosixFilePermissions(file);
+            if (perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)
+                    || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+                throw new IllegalStateException("the secrets of " + replicaName + " (" + file + ") may be read by "
+                        + "others: chmod 600 it");
+            }
+            Map<String, String> out = new java.util.LinkedHashMap<>();
+            for (String line : Files.readAllLines(file)) {
+                String l = line.strip();
+                int eq = l.indexOf('=');
+                if (l.isEmpty() || l.startsWith("#")) {
+                    continue;
+                }
+                if (eq < 1 || !l.substring(0, eq).matches("[A-Z_][A-Z0-9_]*")) {
+                    throw new IllegalStateException(file + " has a line that is not NAME=value");
+                }
+                out.put(l.substring(0, eq), l.substring(eq + 1));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the secrets of " + replicaName + " (" + file + "): "
+                    + e.getMessage());
+        } catch (UnsupportedOperationException e) {
+            return Map.of();
         }
     }
 

@@ -1,0 +1,92 @@
+package io.reside.it.telegram;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.reside.contracts.usermanager.v1.UserManagerApi;
+import io.reside.runtime.PermissionChecks;
+import io.reside.telegram.sdk.Conversation;
+import io.reside.telegram.sdk.Html;
+import io.reside.telegram.sdk.Keyboard;
+import io.reside.telegram.sdk.Routes;
+import io.reside.telegram.sdk.TelegramBot;
+
+/**
+ * /ping → "pong, name (instance)" with a button; /whoami → the ReSide user, asked as the person; /spam → a chat it was
+ * never routed.
+ */
+@ApplicationScoped
+public class PingBot implements TelegramBot {
+
+    @Inject
+    PermissionChecks checks;
+
+    private String instance() {
+        return checks.view().map(v -> v.rcb().name()).orElse("ping");
+    }
+
+    @Override
+    public java.util.OptionalInt order() {
+        return instance().startsWith("slow") ? java.util.OptionalInt.of(10)
+                : instance().startsWith("failing") ? java.util.OptionalInt.of(20) : java.util.OptionalInt.empty();
+    }
+
+    @Override
+    public java.util.Optional<java.time.Duration> timeout() {
+        return instance().startsWith("slow") ? java.util.Optional.of(java.time.Duration.ofMillis(500))
+                : java.util.Optional.empty();
+    }
+
+    @Override
+    public void routes(Routes routes) {
+        routes.command("ping", "ping.description", this::ping)
+                .command("whoami", "whoami.description", this::whoami)
+                .command("elsewhere", "elsewhere.description", this::elsewhere)
+                .callback("again:", c -> {
+                    c.answerCallback(c.t("pressed"), false);
+                    c.edit(c.t("pong", Html.escape(c.user().firstName()), instance()) + " ✓", null);
+                })
+                .callback(longData(), c -> c.answerCallback(c.t("long"), true));
+    }
+
+    static String longData() {
+        return "long:" + "x".repeat(80);
+    }
+
+    private void ping(Conversation c) {
+        String me = instance();
+        if (me.startsWith("slow")) {
+            sleep(3000); // past its timeout: the next handler answers; this one sends nothing
+            return;
+        } else if (me.startsWith("failing")) {
+            throw new IllegalStateException("this instance fails on purpose");
+        }
+        c.reply(c.t("pong", Html.escape(c.user().firstName()), me),
+                Keyboard.of(Keyboard.Button.callback(c.t("again"), "again:1"),
+                        Keyboard.Button.callback(c.t("more"), longData())));
+    }
+
+    private void whoami(Conversation c) {
+        UserManagerApi.Me me = c.as("users", UserManagerApi.class).getMe();
+        c.reply(c.t("whoami", Html.escape(me.user().id()), Html.escape(me.user().realm())));
+    }
+
+    /** Tries to write to a chat no update was routed from: the telegram replica refuses (403). */
+    private void elsewhere(Conversation c) {
+        try {
+            c.call("sendMessage", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                    .put("chat_id", Long.parseLong(c.args())).put("text", "hello from elsewhere"), null);
+            c.reply("sent");
+        } catch (io.reside.model.error.ResideException e) {
+            c.reply(Html.escape(e.code().code() + ": " + e.getMessage()));
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
