@@ -63,6 +63,8 @@ public class Gateway {
      * was it processed), and etcd limits a transaction to 128 compares ({@code --max-txn-ops}).
      */
     static final int BATCH = 50;
+    /** Attempts at one update (about ten minutes with the backoff) before it is recorded as failed. */
+    static final int MAX_ATTEMPTS = 25;
 
     @Inject
     Store store;
@@ -256,13 +258,35 @@ public class Gateway {
     }
 
     private void setWebhook() {
-        String url = config.webhook().url().map(Object::toString).orElseThrow(() -> new IllegalStateException(
-                "telegram.mode=webhook needs telegram.webhook.url (the public URL of POST /telegram/webhook)"));
+        String url = config.webhook().url().map(Object::toString).orElseGet(this::defaultWebhookUrl);
+        if (config.webhook().secret().isEmpty()) {
+            throw new IllegalStateException(
+                    "telegram.mode=webhook needs telegram.webhook.secret (TELEGRAM_WEBHOOK_SECRET): "
+                            + "without it anyone could post updates");
+        }
         ObjectNode p = json().put("url", url);
         config.webhook().secret().ifPresent(s -> p.put("secret_token", s));
         p.set("allowed_updates", DocType.mapper().valueToTree(handlers.allowedUpdates()));
         call("setWebhook", p, Duration.ofSeconds(15));
         LOG.infof("webhook set to %s", url);
+    }
+
+    /**
+     * Without {@code telegram.webhook.url}: this replica's external endpoint; or, when the Bot API is on this machine
+     * (the simulator), this process's loopback port.
+     */
+    private String defaultWebhookUrl() {
+        if (reside.endpoint().external().isPresent()) {
+            String base = reside.endpoint().external().get().toString();
+            return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/telegram/webhook";
+        }
+        String host = config.apiUrl().getHost();
+        if ("127.0.0.1".equals(host) || "localhost".equals(host)) {
+            return "http://127.0.0.1:" + org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                    .getOptionalValue("quarkus.http.port", Integer.class).orElse(8080) + "/telegram/webhook";
+        }
+        throw new IllegalStateException("telegram.mode=webhook needs telegram.webhook.url (the public URL of POST "
+                + "/telegram/webhook) or RESIDE_ENDPOINT_EXTERNAL");
     }
 
     private void poll(HeldLock held) {
@@ -342,6 +366,13 @@ public class Gateway {
                     processOnce(updateId, p, held, stored);
                     return;
                 } catch (RuntimeException e) {
+                    if (attempt >= MAX_ATTEMPTS) {
+                        // a poison update must not hold its chat back for ever: recorded as failed, and the next goes
+                        LOG.errorf("update %d failed %d times (last: %s); recorded as failed, the chat's next updates "
+                                + "go on", updateId, attempt, api.redact(e.getMessage()));
+                        recordFailed(updateId, held, stored);
+                        return;
+                    }
                     long backoff = Math.min(30_000, 500L << Math.min(attempt, 6));
                     LOG.warnf("update %d could not be processed (%s); offering it again in %d ms", updateId,
                             api.redact(e.getMessage()), backoff);
@@ -350,6 +381,23 @@ public class Gateway {
             }
         } finally {
             inFlight.remove(updateId);
+        }
+    }
+
+    private void recordFailed(long updateId, HeldLock held, CompletableFuture<Boolean> stored) {
+        try {
+            if (!stored.join()) {
+                return;
+            }
+            held.run(tx -> {
+                tx.delete(keys.pending(updateId));
+                tx.put(Records.PROCESSED, keys.processed(updateId), new Records.Processed("failed", null,
+                        Instant.now()));
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.warnf("update %d: cannot record it as failed either (%s); the next leader will offer it again",
+                    updateId, api.redact(e.getMessage()));
         }
     }
 

@@ -1,14 +1,20 @@
 package io.reside.telegram;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -25,9 +31,12 @@ import org.telegram.telegrambots.meta.api.objects.User;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.reside.contracts.alpha.v1.AlphaApi;
+import io.reside.contracts.telegram.v1.TelegramApi;
 import io.reside.contracts.usermanager.v1.UserManagerApi;
 import io.reside.etcd.DocType;
 import io.reside.harness.LocalCluster;
+import io.reside.model.error.ResideException;
+import io.reside.runtime.Contracts;
 import io.reside.telegram.simulator.TelegramSimulator;
 
 /**
@@ -37,12 +46,15 @@ import io.reside.telegram.simulator.TelegramSimulator;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TelegramIT {
 
+    static final String TG = Contracts.of(TelegramApi.class).identity();
     static TelegramSimulator sim;
     static LocalCluster cluster;
     static AlphaApi.Replica telegram;
     static AlphaApi.Replica slow;
     static AlphaApi.Replica failing;
     static UserManagerApi users;
+    static UserManagerApi.User operatorUser;
+    static TelegramSimulator webhookSim;
     static final List<String> responses = new ArrayList<>();
     static volatile boolean failed;
 
@@ -67,7 +79,7 @@ class TelegramIT {
         Files.setPosixFilePermissions(env, PosixFilePermissions.fromString("rw-------"));
         AlphaApi.Replica um = cluster.load(cluster.push(Path.of(System.getProperty("reside.user-manager.app")), "1"));
         users = cluster.client(UserManagerApi.class, um, cluster.operator());
-        users.register(); // the operator, super-admin: may list the users of realm telegram
+        operatorUser = users.register(); // the operator, super-admin: may list the users of realm telegram
         telegram = cluster.load(cluster.push(Path.of(System.getProperty("reside.telegram.app")), "1"));
         cluster.load(cluster.push(Path.of(System.getProperty("reside.it.telegram-handler")), "1"));
         awaitLog("telegram-1.log", "handler ping registered", Duration.ofSeconds(30));
@@ -90,6 +102,9 @@ class TelegramIT {
         }
         if (sim != null) {
             sim.close();
+        }
+        if (webhookSim != null) {
+            webhookSim.close();
         }
     }
 
@@ -171,6 +186,60 @@ class TelegramIT {
 
     @Test
     @Order(4)
+    void aPhotoGoesUpAsMultipartThroughCallBotApi() {
+        User ida = sim.createUser("Ida", null, "ru");
+        sim.sendText(ida.getId(), ida.getId(), "/photo");
+        TelegramSimulator.ChatMessage photo = awaitReplies(ida, 1, "Картинка").get(0);
+        assertThat(photo.message().getCaption()).isEqualTo("Картинка для <i>Ida</i>");
+        assertThat(photo.message().getPhoto()).singleElement().satisfies(p -> {
+            assertThat(p.getWidth()).isEqualTo(64);
+            assertThat(p.getHeight()).isEqualTo(32);
+        });
+    }
+
+    @Test
+    @Order(5)
+    void telegramUsersAreReadWithUserReadAllAndUsernameChangesAreFollowed() {
+        TelegramApi tg = cluster.client(TelegramApi.class, telegram, cluster.operator());
+        User ann = sim.users().stream().filter(u -> "ann".equals(u.getUserName())).findFirst().orElseThrow();
+        assertThatThrownBy(() -> tg.getTelegramUser(ann.getId(), null))
+                .isInstanceOf(ResideException.PermissionDeniedException.class).hasMessageContaining("user:read:all");
+        users.grantPermission(new UserManagerApi.GrantPermission(operatorUser.id(), TG, "user:read:all", null));
+        TelegramApi.TelegramUser first = LocalCluster.awaitCondition("the grant is in force", Duration.ofSeconds(20),
+                () -> {
+                    try {
+                        return tg.getTelegramUser(ann.getId(), null);
+                    } catch (ResideException.PermissionDeniedException e) {
+                        return null;
+                    }
+                }, u -> u != null);
+        assertThat(first.username()).isEqualTo("ann");
+        assertThat(first.userId()).startsWith("u-");
+        sim.renameUser(ann.getId(), "ann_renamed");
+        sim.sendText(ann.getId(), ann.getId(), "/ping");
+        awaitReplies(ann, 3, "pong");
+        TelegramApi.TelegramUser renamed = tg.getTelegramUser(null, "@ann_renamed");
+        assertThat(renamed.telegramId()).isEqualTo(ann.getId());
+        assertThat(renamed.userId()).as("the same ReSide user").isEqualTo(first.userId());
+        assertThatThrownBy(() -> tg.getTelegramUser(null, "ann")).isInstanceOf(ResideException.NotFoundException.class);
+        assertThatThrownBy(() -> tg.getTelegramUser(null, null))
+                .isInstanceOf(ResideException.InvalidInputException.class).hasMessageContaining("one of them");
+        assertThatThrownBy(() -> tg.listTelegramUsers(null, 0))
+                .isInstanceOf(ResideException.InvalidInputException.class);
+        assertThat(tg.listTelegramUsers(null, 500).items()).extracting(TelegramApi.TelegramUser::telegramId)
+                .contains(ann.getId());
+        // callBotApi is for handler owners only
+        assertThatThrownBy(() -> tg.callBotApi(new TelegramApi.BotApiCall("sendMessage", null, null, null)))
+                .isInstanceOf(ResideException.PermissionDeniedException.class)
+                .hasMessageContaining("no enabled handler");
+        assertThatThrownBy(() -> tg.callBotApi(new TelegramApi.BotApiCall("getUpdates", null, null, null)))
+                .isInstanceOf(ResideException.PermissionDeniedException.class).hasMessageContaining("does not offer");
+        assertThatThrownBy(() -> tg.callBotApi(new TelegramApi.BotApiCall("not a method!", null, null, null)))
+                .isInstanceOf(ResideException.InvalidInputException.class);
+    }
+
+    @Test
+    @Order(6)
     void aHandlerCannotWriteToAChatItWasNeverRouted() {
         User eve = sim.createUser("Eve", null, "en");
         User stranger = sim.createUser("Stranger", null, "en"); // never wrote to the bot
@@ -182,7 +251,7 @@ class TelegramIT {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void aSlowHandlerIsSkippedAfterItsTimeoutAndAFailingOneIsSkipped() {
         String image = cluster.push(Path.of(System.getProperty("reside.it.telegram-handler")), "1");
         slow = cluster.load(new AlphaApi.CreateLoadRequest(image, "slow-ping", null, null));
@@ -197,7 +266,7 @@ class TelegramIT {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void anUnloadedHandlerGetsNoMoreUpdates() {
         cluster.alpha().unloadReplica(new AlphaApi.UnloadReplica(slow.id()));
         cluster.alpha().unloadReplica(new AlphaApi.UnloadReplica(failing.id()));
@@ -225,7 +294,7 @@ class TelegramIT {
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void a429StormIsWaitedOutWithNoMessageLostAndNoLimitExceeded() {
         long violationsBefore = sim.stats().violations();
         sim.inject(new TelegramSimulator.Fault(429, 2, 0, 4, java.util.Set.of("sendMessage")));
@@ -244,7 +313,7 @@ class TelegramIT {
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void killedInTheMiddleOfABatchTheReplicaProcessesEveryUpdateOnceAndRepliesOnce() throws Exception {
         List<User> people = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
@@ -267,6 +336,7 @@ class TelegramIT {
         LocalCluster.awaitCondition("all 30 updates taken from Telegram and processed", Duration.ofSeconds(60),
                 () -> sim.pendingUpdates() + cluster.store().list(Records.PENDING, Records.Keys.of(telegram.id())
                         .pending()).size() + (replied(people) + unknownCalls() >= 30 ? 0 : 1),
+                // (replies sent, plus calls whose outcome is unknown, cover the 30 once all is processed)
                 n -> n == 0);
         Thread.sleep(1500); // anything sent twice would show now
         // ...no reply is sent twice, and a reply is missing only where the crash hit the instant between handing it
@@ -280,7 +350,8 @@ class TelegramIT {
         }
         System.out.printf("telegram crash: %d of 30 replies sent after the restart, %d with an unknown outcome%n",
                 sent, unknown);
-        assertThat(sent).isEqualTo(30 - unknown);
+        // a call cut there may or may not have reached Telegram: each such one is a reply sent or missing, never two
+        assertThat(sent).isBetween((int) (30 - unknown), 30);
         // a chat has one call in flight at a time, so a crash can cut at most one per chat
         assertThat(unknown).as("calls cut between sending and recording").isLessThanOrEqualTo(people.size());
         assertThat(users.listUsers("telegram", null, 500).items().stream()
@@ -313,7 +384,7 @@ class TelegramIT {
     }
 
     @Test
-    @Order(9)
+    @Order(11)
     void anUpdateRunsTwoVersionsSideBySideWithOnePollerOnly() {
         long conflictsBefore = sim.stats().conflicts();
         String v2 = cluster.push(Path.of(System.getProperty("reside.telegram.app")), "2");
@@ -326,10 +397,51 @@ class TelegramIT {
     }
 
     @Test
-    @Order(10)
+    @Order(12)
+    void inWebhookModeTelegramPostsUpdatesWithTheSecretAndOthersAreRefused() throws Exception {
+        webhookSim = TelegramSimulator.start();
+        Path env = cluster.alphaState().resolve("secrets/telegram-webhook.env");
+        Files.writeString(env, "TELEGRAM_BOT_TOKEN=" + webhookSim.token() + "\nTELEGRAM_API_URL=" + webhookSim.baseUrl()
+                + "\nTELEGRAM_MODE=webhook\nTELEGRAM_WEBHOOK_SECRET=" + WEBHOOK_SECRET + "\n");
+        Files.setPosixFilePermissions(env, PosixFilePermissions.fromString("rw-------"));
+        String image = cluster.push(Path.of(System.getProperty("reside.telegram.app")), "1");
+        AlphaApi.Replica hook = cluster.load(new AlphaApi.CreateLoadRequest(image, "telegram-webhook", null, null));
+        awaitLog("telegram-webhook-1.log", "webhook set to http://127.0.0.1:", Duration.ofSeconds(30));
+        User kim = webhookSim.createUser("Kim", null, "en");
+        int id = webhookSim.sendText(kim.getId(), kim.getId(), "hello");
+        Records.Keys keys = Records.Keys.of(hook.id());
+        LocalCluster.awaitCondition("the update delivered and processed", Duration.ofSeconds(20),
+                () -> cluster.store().find(Records.PROCESSED, keys.processed(id)), Optional::isPresent);
+        assertThat(webhookSim.pendingUpdates()).as("Telegram got a 2xx").isZero();
+        assertThat(cluster.store().find(Records.PROCESSED, keys.processed(id)).get().value().outcome())
+                .as("this bot has no handlers").isEqualTo("unhandled");
+        // the endpoint is public: only the secret header makes a delivery
+        int port = DocType.mapper().readTree(Files.readString(Files.list(cluster.alphaState().resolve("run"))
+                .filter(p -> p.getFileName().toString().startsWith(hook.id() + "-")).findFirst().orElseThrow()))
+                .path("port").asInt();
+        HttpClient http = HttpClient.newHttpClient();
+        for (String secret : new String[] { "wrong", "" }) {
+            HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/telegram/webhook"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"update_id\":999999,\"message\":{}}"));
+            if (!secret.isEmpty()) {
+                r.header("X-Telegram-Bot-Api-Secret-Token", secret);
+            }
+            assertThat(http.send(r.build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
+        }
+        assertThat(cluster.store().find(Records.PENDING, keys.pending(999999))).isEmpty();
+        assertThat(cluster.store().find(Records.PROCESSED, keys.processed(999999))).isEmpty();
+    }
+
+    static final String WEBHOOK_SECRET = "hook-secret-" + Long.toHexString(System.nanoTime());
+
+    @Test
+    @Order(13)
     void theTokenAppearsInNoLogAndNoResponse() throws IOException {
         String token = sim.token();
         String secret = token.substring(token.indexOf(':') + 1);
+        String token2 = webhookSim.token();
+        String secret2 = token2.substring(token2.indexOf(':') + 1);
         List<String> offending = new ArrayList<>();
         List<Path> all = new ArrayList<>();
         try (Stream<Path> a = Files.walk(cluster.alphaState()); Stream<Path> e = Files.walk(cluster.etcd().dataDir())) {
@@ -338,11 +450,11 @@ class TelegramIT {
         }
         {
             for (Path f : all.stream().filter(Files::isRegularFile).toList()) {
-                if (f.getFileName().toString().equals("telegram.env") || f.toString().contains("/images/")) {
+                if (f.getFileName().toString().endsWith(".env") || f.toString().contains("/images/")) {
                     continue; // the Secret itself; unpacked applications
                 }
                 String content = Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1);
-                if (content.contains(secret)) {
+                if (content.contains(secret) || content.contains(secret2) || content.contains(WEBHOOK_SECRET)) {
                     offending.add(f.toString());
                 }
             }

@@ -74,7 +74,6 @@ public final class TelegramSimulator implements AutoCloseable {
     static final Set<String> SENDING = Set.of("sendMessage", "sendPhoto");
     private static final Pattern BOT_PATH = Pattern.compile("/bot([^/]+)/([A-Za-z]+)");
     private static final Pattern COMMAND = Pattern.compile("(?<![\\w/])/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{3,32})?");
-    private static final long BOT_ID = 7_000_000_001L;
 
     /**
      * @param port the port, 0 for a free one
@@ -84,8 +83,12 @@ public final class TelegramSimulator implements AutoCloseable {
      */
     public record Options(int port, String token, String botUsername, boolean enforceLimits) {
         public static Options defaults() {
-            return new Options(0, "123456:SIMULATOR-" + Long.toHexString(Double.doubleToLongBits(Math.random())),
-                    "reside_sim_bot", true);
+            java.security.SecureRandom random = new java.security.SecureRandom();
+            // a bot id of its own (the part before the colon is the bot's user id), so that two simulated bots are
+            // two bots
+            long botId = 1_000_000_000L + (random.nextLong() & Long.MAX_VALUE) % 8_000_000_000L;
+            return new Options(0, botId + ":SIMULATOR-" + Long.toHexString(random.nextLong()), "reside_sim_bot",
+                    true);
         }
 
         public Options withPort(int p) {
@@ -183,7 +186,13 @@ public final class TelegramSimulator implements AutoCloseable {
         this.options = options;
         this.enforce = options.enforceLimits();
         this.uploads = Files.createTempDirectory("telegram-simulator-uploads");
-        this.bot = new User(BOT_ID, "ReSide (simulator)", true);
+        long botId;
+        try {
+            botId = Long.parseLong(options.token().substring(0, options.token().indexOf(':')));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("a bot token is <bot id>:<secret>");
+        }
+        this.bot = new User(botId, "ReSide (simulator)", true);
         bot.setUserName(options.botUsername());
         bot.setCanJoinGroups(true);
         this.vertx = Vertx.vertx();

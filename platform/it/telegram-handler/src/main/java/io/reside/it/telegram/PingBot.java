@@ -42,6 +42,7 @@ public class PingBot implements TelegramBot {
         routes.command("ping", "ping.description", this::ping)
                 .command("whoami", "whoami.description", this::whoami)
                 .command("elsewhere", "elsewhere.description", this::elsewhere)
+                .command("photo", "photo.description", this::photo)
                 .callback("again:", c -> {
                     c.answerCallback(c.t("pressed"), false);
                     c.edit(c.t("pong", Html.escape(c.user().firstName()), instance()) + " ✓", null);
@@ -69,6 +70,23 @@ public class PingBot implements TelegramBot {
     private void whoami(Conversation c) {
         UserManagerApi.Me me = c.as("users", UserManagerApi.class).getMe();
         c.reply(c.t("whoami", Html.escape(me.user().id()), Html.escape(me.user().realm())));
+    }
+
+    /** A small picture drawn here, sent as a multipart upload through callBotApi. */
+    private void photo(Conversation c) {
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(64, 32,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = image.createGraphics();
+        g.setColor(java.awt.Color.ORANGE);
+        g.fillRect(0, 0, 64, 32);
+        g.dispose();
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        try {
+            javax.imageio.ImageIO.write(image, "png", png);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        c.replyPhoto(png.toByteArray(), "square.png", c.t("photo", Html.escape(c.user().firstName())), null);
     }
 
     /** Tries to write to a chat no update was routed from: the telegram replica refuses (403). */
