@@ -97,6 +97,13 @@ public class BotCalls {
                         + "; writing to chats the bot did not route to you needs api:call:any");
             }
         }
+        if (!anyChat && method.equals("answerCallbackQuery")) {
+            String id = payload.path("callback_query_id").asText("");
+            if (owned.stream().noneMatch(h -> gateway.callbackRouted(h.name(), id))) {
+                throw denied("button press " + id + " was not routed to your handler" + (owned.size() > 1 ? "s" : "")
+                        + "; answering others' presses needs api:call:any");
+            }
+        }
         if (method.equals("setMyCommands")) {
             return new TelegramApi.BotApiResult(publishCommands(owned.get(0), payload));
         }

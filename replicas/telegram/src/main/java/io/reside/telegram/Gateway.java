@@ -402,53 +402,55 @@ public class Gateway {
     }
 
     private void processOnce(long updateId, Records.Pending p, HeldLock held, CompletableFuture<Boolean> stored) {
-        {
-            if (stored.isDone() && !stored.isCompletedExceptionally() && !stored.join()) {
-                return; // a repeat of an update stored (and being processed, or processed) before
-            }
-            JsonNode from = fromOf(p.update());
-            TelegramApi.TelegramUser user = from == null ? null : users.getOrCreate(from);
-            String key = replicaId + ":" + updateId;
-            String outcome = "unhandled";
-            String by = null;
-            for (TelegramApi.Handler h : handlers.offeredTo(p.type())) {
-                if (!held.isHeld()) {
-                    return;
-                }
-                if (offer(h, p, user, key)) {
-                    outcome = "handled";
-                    by = h.name();
-                    break;
-                }
-            }
-            if (by == null) {
-                LOG.debugf("update %s (%s in chat %s) was handled by no handler: dropped", (Object) updateId, p.type(),
-                        p.chatId());
-            }
-            String finalOutcome = outcome;
-            String handler = by;
-            boolean fresh;
-            try {
-                fresh = stored.join();
-            } catch (java.util.concurrent.CompletionException e) {
-                return; // not stored: the offset did not move, Telegram sends it again
-            }
-            if (!fresh) {
-                return; // stored before this poll: its first processing records it
-            }
-            held.run(tx -> {
-                tx.delete(keys.pending(updateId));
-                tx.put(Records.PROCESSED, keys.processed(updateId), new Records.Processed(finalOutcome, handler,
-                        Instant.now()));
-                return null;
-            });
-            processed.incrementAndGet();
+        if (stored.isDone() && !stored.isCompletedExceptionally() && !stored.join()) {
+            return; // a repeat of an update stored (and being processed, or processed) before
         }
+        JsonNode from = fromOf(p.update());
+        TelegramApi.TelegramUser user = from == null ? null : users.getOrCreate(from);
+        String key = replicaId + ":" + updateId;
+        String outcome = "unhandled";
+        String by = null;
+        for (TelegramApi.Handler h : handlers.offeredTo(p.type())) {
+            if (!held.isHeld()) {
+                return;
+            }
+            if (offer(h, p, user, key)) {
+                outcome = "handled";
+                by = h.name();
+                break;
+            }
+        }
+        if (by == null) {
+            LOG.debugf("update %s (%s in chat %s) was handled by no handler: dropped", (Object) updateId, p.type(),
+                    p.chatId());
+        }
+        String finalOutcome = outcome;
+        String handler = by;
+        boolean fresh;
+        try {
+            fresh = stored.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            return; // not stored: the offset did not move, Telegram sends it again
+        }
+        if (!fresh) {
+            return; // stored before this poll: its first processing records it
+        }
+        held.run(tx -> {
+            tx.delete(keys.pending(updateId));
+            tx.put(Records.PROCESSED, keys.processed(updateId), new Records.Processed(finalOutcome, handler,
+                    Instant.now()));
+            return null;
+        });
+        processed.incrementAndGet();
     }
 
     /** One offer, bounded by the handler's timeout; a failing or slow handler is logged and skipped. */
     private boolean offer(TelegramApi.Handler h, Records.Pending p, TelegramApi.TelegramUser user, String key) {
-        ensureRoute(h.name(), p.chatId());
+        ensureRoute(keys.route(h.name(), p.chatId()));
+        String callbackId = p.update().path("callback_query").path("id").asText("");
+        if (!callbackId.isEmpty()) {
+            ensureRoute(keys.callbackRoute(h.name(), callbackId)); // not cached: one per press
+        }
         TelegramHandlerApi client = client(h);
         if (client == null) {
             return false;
@@ -492,8 +494,7 @@ public class Gateway {
     }
 
     /** Records that the handler got an update of this chat, before it gets it: callBotApi allows that chat then. */
-    private void ensureRoute(String handler, long chatId) {
-        String key = keys.route(handler, chatId);
+    private void ensureRoute(String key) {
         if (routes.contains(key)) {
             return;
         }
@@ -503,11 +504,20 @@ public class Gateway {
             }
             return null;
         });
-        routes.add(key);
+        if (!key.contains("/cq-")) {
+            routes.add(key); // chats are few and stay; button presses are many and expire
+        }
     }
 
     boolean routed(String handler, long chatId) {
-        String key = keys.route(handler, chatId);
+        return routed(keys.route(handler, chatId));
+    }
+
+    boolean callbackRouted(String handler, String callbackQueryId) {
+        return store.find(Records.ROUTE, keys.callbackRoute(handler, callbackQueryId)).isPresent();
+    }
+
+    private boolean routed(String key) {
         if (routes.contains(key)) {
             return true;
         }
@@ -530,6 +540,8 @@ public class Gateway {
                 .forEach(v -> old.add(v.key()));
         store.list(Records.CALL, keys.calls()).stream().filter(v -> v.value().at().isBefore(before))
                 .forEach(v -> old.add(v.key()));
+        store.list(Records.ROUTE, keys.root() + "routes/").stream().filter(v -> v.key().contains("/cq-")
+                && v.value().at().isBefore(before)).forEach(v -> old.add(v.key()));
         for (int i = 0; i < old.size(); i += 100) {
             List<String> part = old.subList(i, Math.min(old.size(), i + 100));
             held.run(tx -> {

@@ -118,6 +118,11 @@ final class Records {
             return root + "routes/" + handler + "/" + chatId;
         }
 
+        /** A button press routed to the handler: it may answer it. */
+        String callbackRoute(String handler, String callbackQueryId) {
+            return root + "routes/" + handler + "/cq-" + callbackQueryId;
+        }
+
         String call(String hash) {
             return root + "calls/" + hash;
         }

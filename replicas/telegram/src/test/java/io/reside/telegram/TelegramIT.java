@@ -248,6 +248,9 @@ class TelegramIT {
         assertThat(text).contains("permission-denied").contains("was never routed to your handler ping")
                 .contains("api:call:any");
         assertThat(sim.botMessages(stranger.getId())).isEmpty();
+        // nor answer a button press that was not routed to it
+        sim.sendText(eve.getId(), eve.getId(), "/answer 4242");
+        assertThat(awaitReplies(eve, 2, "permission").get(1).text()).contains("button press 4242 was not routed");
     }
 
     @Test

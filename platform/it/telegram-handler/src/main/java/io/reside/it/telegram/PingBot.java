@@ -43,6 +43,7 @@ public class PingBot implements TelegramBot {
                 .command("whoami", "whoami.description", this::whoami)
                 .command("elsewhere", "elsewhere.description", this::elsewhere)
                 .command("photo", "photo.description", this::photo)
+                .command("answer", "answer.description", this::answerOther)
                 .callback("again:", c -> {
                     c.answerCallback(c.t("pressed"), false);
                     c.edit(c.t("pong", Html.escape(c.user().firstName()), instance()) + " ✓", null);
@@ -70,6 +71,17 @@ public class PingBot implements TelegramBot {
     private void whoami(Conversation c) {
         UserManagerApi.Me me = c.as("users", UserManagerApi.class).getMe();
         c.reply(c.t("whoami", Html.escape(me.user().id()), Html.escape(me.user().realm())));
+    }
+
+    /** Tries to answer a button press that was not routed to it: refused. */
+    private void answerOther(Conversation c) {
+        try {
+            c.call("answerCallbackQuery", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                    .put("callback_query_id", c.args()), null);
+            c.reply("answered");
+        } catch (io.reside.model.error.ResideException e) {
+            c.reply(Html.escape(e.code().code() + ": " + e.getMessage()));
+        }
     }
 
     /** A small picture drawn here, sent as a multipart upload through callBotApi. */
