@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.quarkus.runtime.Startup;
 import io.reside.contracts.telegram.v1.TelegramApi;
 import io.reside.etcd.DocType;
 import io.vertx.core.Vertx;
@@ -33,6 +34,7 @@ import io.vertx.core.http.RequestOptions;
  * this class (results, errors, exception messages) goes through {@link #redact}.
  */
 @ApplicationScoped
+@Startup // a missing or malformed token stops start-up with the reason, instead of a replica that never polls
 public class BotApi {
 
     @Inject
