@@ -30,9 +30,14 @@ import io.reside.contracts.telegram.v1.TelegramApi;
 import io.reside.contracts.telegramhandler.v1.TelegramHandlerApi;
 import io.reside.etcd.DocType;
 import io.reside.etcd.HeldLock;
+import io.reside.etcd.KeyValue;
 import io.reside.etcd.LockTimeoutException;
 import io.reside.etcd.Store;
+import io.reside.etcd.Subscription;
 import io.reside.etcd.Versioned;
+import io.reside.etcd.WatchEvent;
+import io.reside.etcd.WatchListener;
+import io.reside.etcd.WatchOptions;
 import io.reside.runtime.ReplicaStarted;
 import io.reside.runtime.ResideConfig;
 import io.reside.runtime.client.RequirementClients;
@@ -219,14 +224,38 @@ public class Gateway {
         for (Versioned<Records.Pending> p : store.list(Records.PENDING, keys.pending())) {
             schedule(updateId(p.key()), p.value(), held);
         }
+        Subscription deliveries = config.mode() != TelegramConfig.Mode.WEBHOOK ? null
+                : store.watch(keys.pending(), WatchOptions.forPrefix().withInitialSnapshot(), new WatchListener() {
+                    @Override
+                    public void onEvents(List<WatchEvent> events) {
+                        for (WatchEvent e : events) {
+                            if (e.type() == WatchEvent.Type.PUT) {
+                                schedule(updateId(e.kv().key()), e.kv().decode(Records.PENDING), held);
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void onReset(long revision, List<KeyValue> state) {
+                        state.forEach(kv -> schedule(updateId(kv.key()), kv.decode(Records.PENDING), held));
+                    }
+                });
+        try {
+            loop(held);
+        } finally {
+            if (deliveries != null) {
+                deliveries.close();
+            }
+        }
+    }
+
+    private void loop(HeldLock held) {
         int failures = 0;
         while (!stopping && held.isHeld()) {
             try {
                 if (config.mode() == TelegramConfig.Mode.WEBHOOK) {
-                    for (Versioned<Records.Pending> p : store.list(Records.PENDING, keys.pending())) {
-                        schedule(updateId(p.key()), p.value(), held);
-                    }
-                    sleep(200);
+                    // deliveries are stored by whichever instance Telegram reached; the watch brings them here
+                    sleep(1000);
                 } else {
                     poll(held);
                 }
