@@ -38,8 +38,8 @@ public final class Bench {
         System.err.println(problem + "\nusage: platform/bench/run <benchmark> [--endpoints http://host:port] "
                 + "[--seconds N] [--rounds N] [--calibrate] [--loads N] [--users N]\nbenchmarks: tx, reconcile, rpc "
                 + "(--calibrate: rpc with the same path on both sides), load (--loads: how many replicas, default 8), "
-                + "users (--users: how many managed users, default 10000), telegram (--updates N one at a time, default 100; "
-                + "--chats N --per-chat M for the burst, default 100 and 3)");
+                + "users (--users: how many managed users, default 10000), telegram (--updates N one at a time, "
+                + "default 100; --chats N --per-chat M for the burst, default 100 and 3)");
         System.exit(2);
     }
 

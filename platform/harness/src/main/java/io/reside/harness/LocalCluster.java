@@ -190,6 +190,43 @@ public final class LocalCluster implements AutoCloseable {
         return dir.resolve("alpha");
     }
 
+    /**
+     * The local runtime's process records of a replica ({@code run/<replicaId>-<version>.json}: pid, port, ...), one
+     * per version it runs, oldest version first.
+     */
+    public List<com.fasterxml.jackson.databind.JsonNode> processRecords(String replicaId) {
+        try (Stream<Path> records = Files.list(alphaState().resolve("run"))) {
+            List<com.fasterxml.jackson.databind.JsonNode> out = new ArrayList<>();
+            for (Path p : records.filter(p -> p.getFileName().toString().startsWith(replicaId + "-")).sorted()
+                    .toList()) {
+                try {
+                    out.add(io.reside.etcd.DocType.mapper().readTree(Files.readString(p)));
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // the process stopped between the listing and the read
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Prints the last lines of replicas' logs ({@code logs/<name>-<version>.log}), for a test that failed. */
+    public void printLogs(int lines, String... logNames) {
+        for (String name : logNames) {
+            Path log = alphaState().resolve("logs").resolve(name);
+            try {
+                if (Files.exists(log)) {
+                    List<String> all = Files.readAllLines(log);
+                    System.out.println("---- " + name + " (last " + lines + " lines)");
+                    all.subList(Math.max(0, all.size() - lines), all.size()).forEach(System.out::println);
+                }
+            } catch (IOException e) {
+                System.out.println("---- " + name + ": cannot read it: " + e.getMessage());
+            }
+        }
+    }
+
     /** A read-only view of the cluster's store, for assertions. */
     public Store store() {
         return store;

@@ -126,8 +126,9 @@ public class BotCalls {
     private JsonNode keyed(String caller, String key, String method, ObjectNode payload,
             Map<String, TelegramApi.FilePart> files) {
         String recordKey = gateway.keys().call(hash(caller + "\n" + key));
-        // a call that leaves at once is claimed as sending (one write); one that waits is claimed as queued, and marked
-        // sending when it leaves. Wrongly guessing "at once" can only turn a crash into a lost reply, never a double one
+        // a call that leaves at once is claimed as sending (one write); one that waits is claimed as queued, and
+        // marked sending when it leaves. Wrongly guessing "at once" can only turn a crash into a lost reply, never a
+        // double one
         boolean atOnce = outbox.wouldSendNow(method, payload);
         Records.KeyedCall prior = store.run(tx -> {
             var found = tx.find(Records.CALL, recordKey);

@@ -99,7 +99,6 @@ public class Gateway {
     private volatile String replicaId;
     private volatile boolean stopping;
     private volatile boolean leading;
-    private volatile HeldLock lock;
     private volatile Instant lastConflict;
     private volatile String lastError;
     private final AtomicLong conflicts = new AtomicLong();
@@ -188,7 +187,6 @@ public class Gateway {
                 store.withLock(lockName(), held -> {
                     LOG.infof("this instance polls the bot (lock %s, fencing token %d)", lockName(),
                             held.fencingToken());
-                    lock = held;
                     leading = true;
                     try {
                         runAsLeader(held);

@@ -53,7 +53,6 @@ public class Outbox {
     private final java.util.List<long[]> global = new java.util.ArrayList<>();
     private long pausedUntil;
     private int depth;
-    private long limitedSends;
     private Thread scheduler;
     private volatile boolean closed;
     private Timer waits;
@@ -272,7 +271,6 @@ public class Outbox {
             groups.computeIfAbsent(chatId, c -> new java.util.ArrayList<>()).add(g);
             job.slots.add(g);
         }
-        limitedSends++;
     }
 
     /** The answer came (or the call failed): its window entries move to now. */

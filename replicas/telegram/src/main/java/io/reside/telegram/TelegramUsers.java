@@ -2,9 +2,7 @@ package io.reside.telegram;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -39,7 +37,12 @@ public class TelegramUsers {
     UserManagerApi users;
 
     private volatile Records.Keys keys;
-    private final Map<Long, Object> creating = new ConcurrentHashMap<>();
+    /** One person's first contact at a time (striped: a lock object per id would have to be forgotten safely). */
+    private final Object[] stripes = new Object[64];
+
+    {
+        java.util.Arrays.setAll(stripes, i -> new Object());
+    }
 
     void start(Records.Keys k) {
         this.keys = k;
@@ -55,40 +58,39 @@ public class TelegramUsers {
                 && Objects.equals(known.languageCode(), from.path("language_code").asText(null))) {
             return known;
         }
-        synchronized (creating.computeIfAbsent(id, k -> new Object())) {
-            try {
-                String userId = known != null ? known.userId() : null;
-                String accountId = known != null ? known.accountId() : null;
-                if (userId == null) {
-                    UserManagerApi.User u = createOrFind(id);
-                    userId = u.id();
-                    accountId = u.accountId();
-                }
-                String uid = userId;
-                String acc = accountId;
-                return store.run(tx -> {
-                    TelegramApi.TelegramUser before = tx.find(Records.USER, keys.user(id)).orElse(null);
-                    TelegramApi.TelegramUser now = new TelegramApi.TelegramUser(id, username,
-                            from.path("first_name").asText(null), from.path("last_name").asText(null),
-                            from.path("language_code").asText(null), before != null ? before.userId() : uid,
-                            before != null ? before.accountId() : acc,
-                            before != null ? before.firstSeen() : Instant.now(), Instant.now());
-                    if (before != null && before.username() != null && !before.username().equals(username)) {
-                        tx.delete(keys.username(before.username()));
-                    }
-                    if (username != null) {
-                        tx.put(Records.USERNAME, keys.username(username), new Records.Username(id));
-                    }
-                    tx.put(Records.USER, keys.user(id), now);
-                    if (before == null) {
-                        tx.afterCommit(() -> LOG.infof("first contact: Telegram user %d is ReSide user %s", id,
-                                now.userId()));
-                    }
-                    return now;
-                });
-            } finally {
-                creating.remove(id);
+        synchronized (stripes[(int) Math.floorMod(id, (long) stripes.length)]) {
+            // read again under the lock: another update of the same person may have made the user meanwhile
+            TelegramApi.TelegramUser current = store.find(Records.USER, keys.user(id)).map(Versioned::value)
+                    .orElse(null);
+            String userId = current != null ? current.userId() : null;
+            String accountId = current != null ? current.accountId() : null;
+            if (userId == null) {
+                UserManagerApi.User u = createOrFind(id);
+                userId = u.id();
+                accountId = u.accountId();
             }
+            String uid = userId;
+            String acc = accountId;
+            return store.run(tx -> {
+                TelegramApi.TelegramUser before = tx.find(Records.USER, keys.user(id)).orElse(null);
+                TelegramApi.TelegramUser now = new TelegramApi.TelegramUser(id, username,
+                        from.path("first_name").asText(null), from.path("last_name").asText(null),
+                        from.path("language_code").asText(null), before != null ? before.userId() : uid,
+                        before != null ? before.accountId() : acc,
+                        before != null ? before.firstSeen() : Instant.now(), Instant.now());
+                if (before != null && before.username() != null && !before.username().equals(username)) {
+                    tx.delete(keys.username(before.username()));
+                }
+                if (username != null) {
+                    tx.put(Records.USERNAME, keys.username(username), new Records.Username(id));
+                }
+                tx.put(Records.USER, keys.user(id), now);
+                if (before == null) {
+                    tx.afterCommit(() -> LOG.infof("first contact: Telegram user %d is ReSide user %s", id,
+                            now.userId()));
+                }
+                return now;
+            });
         }
     }
 

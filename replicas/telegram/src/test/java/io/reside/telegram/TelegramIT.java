@@ -28,12 +28,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.telegram.telegrambots.meta.api.objects.User;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.contracts.telegram.v1.TelegramApi;
 import io.reside.contracts.usermanager.v1.UserManagerApi;
-import io.reside.etcd.DocType;
 import io.reside.harness.LocalCluster;
 import io.reside.model.error.ResideException;
 import io.reside.runtime.Contracts;
@@ -88,14 +85,7 @@ class TelegramIT {
     @AfterAll
     static void stop() throws Exception {
         if (failed && cluster != null) {
-            for (String name : List.of("telegram-1.log", "ping-1.log")) {
-                Path log = cluster.alphaState().resolve("logs/" + name);
-                if (Files.exists(log)) {
-                    List<String> lines = Files.readAllLines(log);
-                    System.out.println("---- " + name + " (last 60 lines)");
-                    lines.subList(Math.max(0, lines.size() - 60), lines.size()).forEach(System.out::println);
-                }
-            }
+            cluster.printLogs(60, "telegram-1.log", "ping-1.log");
         }
         if (cluster != null) {
             cluster.close();
@@ -289,11 +279,7 @@ class TelegramIT {
     }
 
     static int runRecords(String replicaId) {
-        try (Stream<Path> records = Files.list(cluster.alphaState().resolve("run"))) {
-            return (int) records.filter(p -> p.getFileName().toString().startsWith(replicaId + "-")).count();
-        } catch (IOException e) {
-            return -1;
-        }
+        return cluster.processRecords(replicaId).size();
     }
 
     @Test
@@ -372,18 +358,9 @@ class TelegramIT {
     }
 
     static long telegramPid() {
-        try (Stream<Path> records = Files.list(cluster.alphaState().resolve("run"))) {
-            for (Path p : records.toList()) {
-                if (p.getFileName().toString().startsWith(telegram.id() + "-")) {
-                    JsonNode r = DocType.mapper().readTree(Files.readString(p));
-                    long pid = r.path("pid").asLong();
-                    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? pid : -1;
-                }
-            }
-        } catch (IOException e) {
-            return -1;
-        }
-        return -1;
+        return cluster.processRecords(telegram.id()).stream().map(r -> r.path("pid").asLong())
+                .filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).findFirst()
+                .orElse(-1L);
     }
 
     @Test
@@ -419,9 +396,7 @@ class TelegramIT {
         assertThat(cluster.store().find(Records.PROCESSED, keys.processed(id)).get().value().outcome())
                 .as("this bot has no handlers").isEqualTo("unhandled");
         // the endpoint is public: only the secret header makes a delivery
-        int port = DocType.mapper().readTree(Files.readString(Files.list(cluster.alphaState().resolve("run"))
-                .filter(p -> p.getFileName().toString().startsWith(hook.id() + "-")).findFirst().orElseThrow()))
-                .path("port").asInt();
+        int port = cluster.processRecords(hook.id()).get(0).path("port").asInt();
         HttpClient http = HttpClient.newHttpClient();
         for (String secret : new String[] { "wrong", "" }) {
             HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/telegram/webhook"))

@@ -31,7 +31,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.contracts.usermanager.v1.UserManagerApi;
-import io.reside.etcd.DocType;
 import io.reside.harness.LocalCluster;
 import io.reside.model.Identities;
 import io.reside.model.error.ResideException;
@@ -79,11 +78,8 @@ class UserManagerIT {
 
     @AfterAll
     static void stop() throws Exception {
-        Path log = cluster == null ? null : cluster.alphaState().resolve("logs/user-manager-1.log");
-        if (failed && Files.exists(log)) {
-            List<String> lines = Files.readAllLines(log);
-            System.out.println("---- user-manager-1.log (last 80 lines)");
-            lines.subList(Math.max(0, lines.size() - 80), lines.size()).forEach(System.out::println);
+        if (failed && cluster != null) {
+            cluster.printLogs(80, "user-manager-1.log");
         }
         if (cluster != null) {
             cluster.close();
@@ -302,9 +298,7 @@ class UserManagerIT {
         for (UserManagerApi.User u : people) {
             users.grantPermission(grant(u, echo, "echo:call", null));
         }
-        Path record = cluster.alphaState().resolve("run").resolve(userManager.id() + "-1.json");
-        long pid = DocType.mapper().readTree(Files.readString(record)).path("pid")
-                .asLong();
+        long pid = cluster.processRecords(userManager.id()).get(0).path("pid").asLong();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
         long markedAtKill = people.stream().filter(u -> cluster.store().find(Records.SYNCED, Records.syncedKey(u.id()))
                 .isPresent()).count();

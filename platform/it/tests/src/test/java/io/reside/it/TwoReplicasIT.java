@@ -11,7 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -281,8 +280,7 @@ class TwoReplicasIT {
 
     /** The process id of a loaded replica's current version, from the local runtime's process record. */
     static long pidOf(AlphaApi.Replica replica) throws IOException {
-        Path record = cluster.alphaState().resolve("run").resolve(replica.id() + "-1.json");
-        return JSON.readTree(Files.readString(record)).path("pid").asLong();
+        return cluster.processRecords(replica.id()).get(0).path("pid").asLong();
     }
 
     static int readiness(String baseUrl) {

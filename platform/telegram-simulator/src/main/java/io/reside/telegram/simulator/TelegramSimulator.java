@@ -867,7 +867,7 @@ public final class TelegramSimulator implements AutoCloseable {
             if (f == null) {
                 throw BotApiError.badRequest("invalid file_id");
             }
-            org.telegram.telegrambots.meta.api.objects.File file = new org.telegram.telegrambots.meta.api.objects.File();
+            var file = new org.telegram.telegrambots.meta.api.objects.File();
             file.setFileId(f.id());
             file.setFileUniqueId(f.uniqueId());
             file.setFileSize((long) f.bytes().length);
