@@ -192,16 +192,36 @@ final class HeadlessChromium implements AutoCloseable {
         if (socket != null) {
             socket.abort();
         }
+        // Chromium's helper processes (renderer, zygote, crashpad) outlive a SIGTERM to the browser for a moment, and
+        // write into the profile meanwhile: stop them all before deleting it
+        java.util.List<ProcessHandle> helpers = process.descendants().toList();
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
+            for (ProcessHandle h : helpers) {
+                h.destroyForcibly();
+                h.onExit().get(5, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // a helper that does not exit within 5 s: its files are deleted below anyway
         }
-        try (var walk = Files.walk(profile)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        delete(profile);
+    }
+
+    private static void delete(Path dir) throws IOException {
+        for (int attempt = 1;; attempt++) {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                return;
+            } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+                if (attempt == 3) {
+                    throw new IOException("cannot delete the Chromium profile " + dir + ": " + e.getMessage(), e);
+                }
+            }
         }
     }
 }

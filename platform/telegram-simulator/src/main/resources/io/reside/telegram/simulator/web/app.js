@@ -120,9 +120,10 @@ async function loadChat() {
 
 async function loadMenu() {
   const menu = $("menu");
-  menu.replaceChildren();
   const commands = await api("GET", "/control/commands?language_code=" +
     encodeURIComponent(state.current.language_code || ""));
+  // built whole, then swapped in: two loads at once (picking a person while a change arrives) must not both append
+  const items = [];
   for (const c of commands) {
     const d = document.createElement("div");
     const b = document.createElement("b");
@@ -130,8 +131,9 @@ async function loadMenu() {
     d.appendChild(b);
     d.appendChild(document.createTextNode(c.description));
     d.onclick = () => { menu.hidden = true; send("/" + c.command); };
-    menu.appendChild(d);
+    items.push(d);
   }
+  menu.replaceChildren(...items);
   $("menu-button").hidden = commands.length === 0;
 }
 
