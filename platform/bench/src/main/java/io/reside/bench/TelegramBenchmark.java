@@ -2,7 +2,6 @@ package io.reside.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -45,11 +44,10 @@ final class TelegramBenchmark {
                 LocalCluster cluster = LocalCluster.start(Path.of(System.getProperty("reside.bench.alpha")),
                         Map.of("RESIDE_RPC_ACCESS_LOG", "false"))) {
             System.out.println("loading the User Manager, the telegram replica and the ping handler through Alpha...");
-            Path secrets = Files.createDirectories(cluster.alphaState().resolve("secrets"));
-            write(secrets.resolve("telegram.env"), "TELEGRAM_BOT_TOKEN=" + sim.token() + "\nTELEGRAM_API_URL="
-                    + sim.baseUrl() + "\nRESIDE_RPC_ACCESS_LOG=false\n");
-            write(secrets.resolve("ping.env"), "RESIDE_RPC_ACCESS_LOG=false\n");
-            write(secrets.resolve("user-manager.env"), "RESIDE_RPC_ACCESS_LOG=false\n");
+            cluster.secret("telegram", Map.of("TELEGRAM_BOT_TOKEN", sim.token(), "TELEGRAM_API_URL", sim.baseUrl(),
+                    "RESIDE_RPC_ACCESS_LOG", "false"));
+            cluster.secret("ping", Map.of("RESIDE_RPC_ACCESS_LOG", "false"));
+            cluster.secret("user-manager", Map.of("RESIDE_RPC_ACCESS_LOG", "false"));
             cluster.load(cluster.push(Path.of(System.getProperty("reside.bench.user-manager")), "1"));
             cluster.load(cluster.push(Path.of(System.getProperty("reside.bench.telegram")), "1"));
             cluster.load(cluster.push(Path.of(System.getProperty("reside.bench.telegram-handler")), "1"));
@@ -114,11 +112,6 @@ final class TelegramBenchmark {
             System.out.printf("RESULT telegram p50-ms=%.1f p99-ms=%.1f burst-s=%.2f burst-floor-s=%.2f violations=%d%n",
                     latency.percentileMicros(50) / 1000, latency.percentileMicros(99) / 1000, burst, floor, violations);
         }
-    }
-
-    private static void write(Path file, String content) throws java.io.IOException {
-        Files.writeString(file, content);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     }
 
     private static int ping(TelegramSimulator sim, User u, int seen) {

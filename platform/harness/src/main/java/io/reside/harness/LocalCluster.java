@@ -211,6 +211,22 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives a replica configuration only it receives, as a Kubernetes Secret would: Alpha's local runtime reads
+     * {@code secrets/<name>.env} (owner-only) into the environment of the replica's processes.
+     */
+    public void secret(String replicaName, Map<String, String> env) {
+        StringBuilder content = new StringBuilder();
+        new java.util.TreeMap<>(env).forEach((k, v) -> content.append(k).append('=').append(v).append('\n'));
+        try {
+            Path file = Files.createDirectories(alphaState().resolve("secrets")).resolve(replicaName + ".env");
+            Files.writeString(file, content);
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Prints the last lines of replicas' logs ({@code logs/<name>-<version>.log}), for a test that failed. */
     public void printLogs(int lines, String... logNames) {
         for (String name : logNames) {

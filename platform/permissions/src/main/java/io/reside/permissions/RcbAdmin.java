@@ -57,6 +57,11 @@ public final class RcbAdmin {
         return tx.find(CONTRACT, GrantKeys.contractKey(identity)).map(ContractRecord::manifest);
     }
 
+    /** Every registered contract, in no particular order (what a contract shares is readable by every replica). */
+    public static List<ContractManifest> listContracts(Store store) {
+        return store.list(CONTRACT, "contracts/").stream().map(v -> v.value().manifest()).toList();
+    }
+
     /**
      * Creates an RCB and records the replica as an implementor of its contracts.
      *
@@ -215,6 +220,23 @@ public final class RcbAdmin {
             result.put(v.value().key(), v.value());
         }
         return result;
+    }
+
+    /** A grant an account holds, and the replica whose RCB holds it. */
+    public record Held(String replicaId, Rcb.GrantEntry grant) {
+    }
+
+    /** Every grant {@code grantee} holds, in every replica's RCB, read in one transaction. */
+    public static List<Held> grantsHeldBy(Store store, String grantee) {
+        return store.run(tx -> {
+            List<Held> held = new ArrayList<>();
+            Set<String> replicas = tx.find(REPLICA_IDS, GrantKeys.granteeKey(grantee)).map(ReplicaIds::replicaIds)
+                    .orElse(Set.of());
+            for (String replicaId : new TreeSet<>(replicas)) {
+                grantsOf(tx, replicaId, grantee).values().forEach(g -> held.add(new Held(replicaId, g)));
+            }
+            return held;
+        });
     }
 
     /** The grants of one grantee in a replica, by grant key, in the caller's transaction. */

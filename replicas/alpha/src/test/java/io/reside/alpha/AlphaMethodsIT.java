@@ -186,4 +186,27 @@ class AlphaMethodsIT {
         assertThat(cluster.alpha().listPermissionRequests()).extracting(AlphaApi.PermissionRequest::status)
                 .containsExactlyInAnyOrder("approved", "rejected");
     }
+
+    @Test
+    @Order(5)
+    void aReplicasGrantsOnItsImplementorsAreListedWithWhereTheyCameFrom() {
+        List<AlphaApi.ReplicaGrant> held = cluster.alpha().getReplicaGrants(consumer.name());
+        // the manual grant of load-request:create given in an earlier test, on Alpha
+        assertThat(held).filteredOn(g -> g.implementorId().equals("alpha")).extracting(AlphaApi.ReplicaGrant::sources)
+                .containsExactly(List.of("manual"));
+        assertThat(held).filteredOn(g -> g.implementorId().equals(provider.id())).singleElement().satisfies(g -> {
+            assertThat(g.implementorId()).isEqualTo(provider.id());
+            assertThat(g.implementorName()).isEqualTo(provider.name());
+            assertThat(g.contract()).isEqualTo(ECHO);
+            assertThat(g.permission()).isEqualTo("echo:call");
+            assertThat(g.sources()).containsExactly("dynamic", "static");
+        });
+        assertThat(cluster.alpha().getReplicaGrants(provider.id())).isEmpty();
+        assertThatThrownBy(() -> cluster.alpha().getReplicaGrants("nope"))
+                .isInstanceOf(ResideException.NotFoundException.class);
+        assertThatThrownBy(() -> cluster.alpha().getReplicaGrants(" "))
+                .isInstanceOf(ResideException.InvalidInputException.class);
+        assertThatThrownBy(() -> asConsumer.getReplicaGrants(consumer.id()))
+                .isInstanceOf(ResideException.PermissionDeniedException.class).hasMessageContaining("replica:read:all");
+    }
 }

@@ -10,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,12 +67,8 @@ class TelegramIT {
         sim = TelegramSimulator.start();
         cluster = LocalCluster.start(Path.of(System.getProperty("reside.alpha.app")));
         // the token reaches the telegram replica alone, as a Secret would (alpha.local.secrets-dir)
-        Path secrets = cluster.alphaState().resolve("secrets");
-        Files.createDirectories(secrets);
-        Path env = secrets.resolve("telegram.env");
-        Files.writeString(env, "TELEGRAM_BOT_TOKEN=" + sim.token() + "\nTELEGRAM_API_URL=" + sim.baseUrl()
-                + "\nTELEGRAM_POLL_TIMEOUT=5s\n");
-        Files.setPosixFilePermissions(env, PosixFilePermissions.fromString("rw-------"));
+        cluster.secret("telegram", java.util.Map.of("TELEGRAM_BOT_TOKEN", sim.token(), "TELEGRAM_API_URL", sim
+                .baseUrl(), "TELEGRAM_POLL_TIMEOUT", "5s"));
         AlphaApi.Replica um = cluster.load(cluster.push(Path.of(System.getProperty("reside.user-manager.app")), "1"));
         users = cluster.client(UserManagerApi.class, um, cluster.operator());
         operatorUser = users.register(); // the operator, super-admin: may list the users of realm telegram
@@ -380,10 +375,9 @@ class TelegramIT {
     @Order(12)
     void inWebhookModeTelegramPostsUpdatesWithTheSecretAndOthersAreRefused() throws Exception {
         webhookSim = TelegramSimulator.start();
-        Path env = cluster.alphaState().resolve("secrets/telegram-webhook.env");
-        Files.writeString(env, "TELEGRAM_BOT_TOKEN=" + webhookSim.token() + "\nTELEGRAM_API_URL=" + webhookSim.baseUrl()
-                + "\nTELEGRAM_MODE=webhook\nTELEGRAM_WEBHOOK_SECRET=" + WEBHOOK_SECRET + "\n");
-        Files.setPosixFilePermissions(env, PosixFilePermissions.fromString("rw-------"));
+        cluster.secret("telegram-webhook", java.util.Map.of("TELEGRAM_BOT_TOKEN", webhookSim.token(),
+                "TELEGRAM_API_URL", webhookSim.baseUrl(), "TELEGRAM_MODE", "webhook", "TELEGRAM_WEBHOOK_SECRET",
+                WEBHOOK_SECRET));
         String image = cluster.push(Path.of(System.getProperty("reside.telegram.app")), "1");
         AlphaApi.Replica hook = cluster.load(new AlphaApi.CreateLoadRequest(image, "telegram-webhook", null, null));
         awaitLog("telegram-webhook-1.log", "webhook set to http://127.0.0.1:", Duration.ofSeconds(30));

@@ -1,6 +1,5 @@
 package io.reside.telegram.sdk;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -96,7 +95,7 @@ public final class Conversation {
     public Message reply(String html, Keyboard keyboard) {
         ObjectNode p = payload().put("text", html).put("parse_mode", "HTML");
         if (keyboard != null) {
-            p.set("reply_markup", keyboard.toJson(this));
+            p.set("reply_markup", keyboard.toJson(this::callbackData));
         }
         return sdk.read(call("sendMessage", p, null), Message.class);
     }
@@ -105,7 +104,7 @@ public final class Conversation {
     public Message replyPhoto(byte[] image, String filename, String captionHtml, Keyboard keyboard) {
         ObjectNode p = payload().put("caption", captionHtml).put("parse_mode", "HTML");
         if (keyboard != null) {
-            p.set("reply_markup", keyboard.toJson(this));
+            p.set("reply_markup", keyboard.toJson(this::callbackData));
         }
         String type = filename.endsWith(".jpg") || filename.endsWith(".jpeg") ? "image/jpeg" : "image/png";
         return sdk.read(call("sendPhoto", p, Map.of("photo", new TelegramApi.FilePart(filename, type,
@@ -116,13 +115,33 @@ public final class Conversation {
     public void edit(int messageId, String html, Keyboard keyboard) {
         ObjectNode p = payload().put("message_id", messageId).put("text", html).put("parse_mode", "HTML");
         if (keyboard != null) {
-            p.set("reply_markup", keyboard.toJson(this));
+            p.set("reply_markup", keyboard.toJson(this::callbackData));
         }
         call("editMessageText", p, null);
     }
 
     public void edit(String html, Keyboard keyboard) {
         edit(update.getCallbackQuery().getMessage().getMessageId(), html, keyboard);
+    }
+
+    /** Edits the caption (and keyboard) of the photo message whose button was pressed. */
+    public void editCaption(String html, Keyboard keyboard) {
+        ObjectNode p = payload().put("message_id", update.getCallbackQuery().getMessage().getMessageId())
+                .put("caption", html).put("parse_mode", "HTML");
+        if (keyboard != null) {
+            p.set("reply_markup", keyboard.toJson(this::callbackData));
+        }
+        call("editMessageCaption", p, null);
+    }
+
+    /**
+     * Says that the person lacks a permission, naming it and the replica it is on, and how to get it (the SDK's text
+     * in the person's language).
+     *
+     * @param on the replica's title, as people know it
+     */
+    public Message needs(String permission, String on) {
+        return reply(Texts.sdk(language(), "needs.permission", Html.escape(permission), Html.escape(on)));
     }
 
     /** Answers the button press (a short notice, or an alert the person must close). */
@@ -156,10 +175,7 @@ public final class Conversation {
 
     /** Callback data for a button: as it is when it fits Telegram's 64 bytes, else a server-side session's id. */
     public String callbackData(String value) {
-        if (value.getBytes(StandardCharsets.UTF_8).length <= 64 && !value.startsWith(TelegramSdk.SESSION_PREFIX)) {
-            return value;
-        }
-        return sdk.session(value);
+        return sdk.callbackData(value);
     }
 
     private ObjectNode payload() {

@@ -38,7 +38,7 @@ public final class Keyboard {
         return List.copyOf(rows);
     }
 
-    ObjectNode toJson(Conversation c) {
+    ObjectNode toJson(java.util.function.UnaryOperator<String> callbackData) {
         ObjectNode markup = JsonNodeFactory.instance.objectNode();
         ArrayNode keyboard = markup.putArray("inline_keyboard");
         for (List<Button> row : rows) {
@@ -48,7 +48,7 @@ public final class Keyboard {
                 if (b.url() != null) {
                     o.put("url", b.url());
                 } else {
-                    o.put("callback_data", c.callbackData(b.data()));
+                    o.put("callback_data", callbackData.apply(b.data()));
                 }
             }
         }

@@ -20,7 +20,7 @@ public final class Routes {
 
     private final List<Command> commands = new ArrayList<>();
     private final List<Callback> callbacks = new ArrayList<>();
-    private Consumer<Conversation> text;
+    private java.util.function.Predicate<Conversation> text;
 
     /** {@code /name} (also {@code /name@bot} and with arguments: {@link Conversation#args()}). */
     public Routes command(String name, String descriptionKey, Consumer<Conversation> action) {
@@ -37,8 +37,11 @@ public final class Routes {
         return this;
     }
 
-    /** Any other message (not a known command). */
-    public Routes text(Consumer<Conversation> action) {
+    /**
+     * Any other message (not a command): {@code action} answers whether it handled it; one that did not is left to the
+     * next handler (a reply expected only in the middle of a dialogue, say).
+     */
+    public Routes text(java.util.function.Predicate<Conversation> action) {
         this.text = action;
         return this;
     }
@@ -51,7 +54,7 @@ public final class Routes {
         return callbacks;
     }
 
-    Consumer<Conversation> textRoute() {
+    java.util.function.Predicate<Conversation> textRoute() {
         return text;
     }
 

@@ -81,11 +81,8 @@ public class TelegramSdk {
     @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080")
     int port;
 
-    @ConfigProperty(name = "reside.telegram-handler.order", defaultValue = "100")
-    int order;
-
-    @ConfigProperty(name = "reside.telegram-handler.timeout", defaultValue = "5s")
-    Duration timeout;
+    @Inject
+    TelegramHandlerConfig config;
 
     private final String instance = UUID.randomUUID().toString();
     private final SecureRandom random = new SecureRandom();
@@ -148,7 +145,8 @@ public class TelegramSdk {
         reside.endpoint().external().ifPresent(u -> endpoints.put("external", u.toString()));
         TelegramBot bot = bots.get();
         TelegramApi.RegisterHandler request = new TelegramApi.RegisterHandler(name, r.allowedUpdates(), Map.of(),
-                bot.order().orElse(order), (int) bot.timeout().orElse(timeout).toMillis(), endpoints, instance);
+                bot.order().orElse(config.order()), (int) bot.timeout().orElse(config.timeout()).toMillis(), endpoints,
+                instance);
         for (int attempt = 1; !stopping; attempt++) {
             try {
                 telegram().registerHandler(request);
@@ -213,8 +211,7 @@ public class TelegramSdk {
                 Conversation c = new Conversation(this, update, request.user(), request.idempotencyKey(), null, "",
                         s.map(Session::data).orElse(null));
                 if (s.isEmpty()) {
-                    c.answerCallback("ru".equals(c.language()) ? "Эта кнопка устарела: начните заново."
-                            : "This button has expired: start again.", true);
+                    c.answerCallback(Texts.sdk(c.language(), "button.expired"), true);
                     return new TelegramHandlerApi.Handled(true);
                 }
                 data = s.get().data();
@@ -251,9 +248,8 @@ public class TelegramSdk {
                 }
             }
             if (r.textRoute() != null && first == null) {
-                r.textRoute().accept(new Conversation(this, update, request.user(), request.idempotencyKey(), null,
-                        text, null));
-                return new TelegramHandlerApi.Handled(true);
+                return new TelegramHandlerApi.Handled(r.textRoute().test(new Conversation(this, update, request.user(),
+                        request.idempotencyKey(), null, text, null)));
             }
         }
         return new TelegramHandlerApi.Handled(false);
@@ -270,6 +266,34 @@ public class TelegramSdk {
             throw new IllegalStateException("the Bot API answer does not parse as " + type.getSimpleName() + ": "
                     + e.getMessage());
         }
+    }
+
+    String callbackData(String value) {
+        if (value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 64 && !value.startsWith(
+                SESSION_PREFIX)) {
+            return value;
+        }
+        return session(value);
+    }
+
+    /**
+     * Edits a message outside the handling of an update (a background task following a long operation): not keyed,
+     * so it is sent once and not retried; allowed in the chats updates were routed to this handler from.
+     */
+    public void edit(long chatId, int messageId, String html, Keyboard keyboard) {
+        ObjectNode p = JsonNodeFactory.instance.objectNode().put("chat_id", chatId).put("message_id", messageId)
+                .put("text", html).put("parse_mode", "HTML");
+        if (keyboard != null) {
+            p.set("reply_markup", keyboard.toJson(this::callbackData));
+        }
+        callBotApi("editMessageText", p, null, null);
+    }
+
+    /**
+     * A client of a requirement acting as a person, outside the handling of an update (see {@link Conversation#as}).
+     */
+    public <T> T as(String userId, String requirementKey, Class<T> contract) {
+        return impersonated(requirementKey, contract, userId);
     }
 
     String session(String data) {

@@ -111,6 +111,11 @@ public class AlphaResource implements AlphaApi {
     }
 
     @Override
+    public List<ReplicaGrant> getReplicaGrants(String replicaId) {
+        return cluster.grantsHeld(replicaId);
+    }
+
+    @Override
     public List<ContractInfo> listContracts() {
         return cluster.contracts();
     }

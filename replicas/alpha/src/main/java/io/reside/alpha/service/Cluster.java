@@ -239,6 +239,26 @@ public class Cluster {
         return grants.isEmpty() ? List.of() : List.of(new GrantSpec.PermissionSet("static", grants));
     }
 
+    /** The grants an instance's account holds in its implementors' RCBs, by implementor name and grant. */
+    public List<AlphaApi.ReplicaGrant> grantsHeld(String idOrName) {
+        Records.ReplicaRecord r = record(idOrName);
+        java.util.Map<String, String> names = new java.util.HashMap<>();
+        List<AlphaApi.ReplicaGrant> result = new ArrayList<>();
+        for (RcbAdmin.Held h : RcbAdmin.grantsHeldBy(store, r.accountId())) {
+            String name = names.computeIfAbsent(h.replicaId(), id -> store.find(Records.REPLICA, Records.replicaKey(
+                    id)).map(v -> v.value().name()).orElse(id));
+            var g = h.grant();
+            com.fasterxml.jackson.databind.node.ObjectNode params = g.sources().values().stream().filter(
+                    java.util.Objects::nonNull).findFirst().orElse(null);
+            result.add(new AlphaApi.ReplicaGrant(h.replicaId(), name, g.contract(), g.permission(), g.instanceId(),
+                    params, g.sources().keySet().stream().map(x -> x.name().toLowerCase(java.util.Locale.ROOT))
+                            .sorted().toList()));
+        }
+        result.sort(java.util.Comparator.comparing(AlphaApi.ReplicaGrant::implementorName).thenComparing(
+                AlphaApi.ReplicaGrant::permission));
+        return result;
+    }
+
     // ------------------------------------------------------------------ contracts
 
     public List<AlphaApi.ContractInfo> contracts() {

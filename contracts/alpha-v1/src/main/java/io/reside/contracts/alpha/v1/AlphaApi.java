@@ -232,6 +232,24 @@ public interface AlphaApi {
     @Requires("replica:read:all")
     List<Version> listVersions(@QueryParam("replicaId") String replicaId);
 
+    /**
+     * A grant an instance holds on one of its implementors.
+     *
+     * @param sources where it comes from: static (its manifest, at approval), dynamic (asked and approved), manual
+     */
+    record ReplicaGrant(String implementorId, String implementorName, String contract, String permission,
+            String instanceId, ObjectNode params, List<String> sources) {
+    }
+
+    @GET
+    @Path("getReplicaGrants")
+    @RpcMethod(
+            displayInfo = @DisplayInfo(
+                    en = @Text(title = "Replica's grants", description = "What an instance may do on the others"),
+                    ru = @Text(title = "Права реплики", description = "Что экземпляру можно у других")))
+    @Requires("replica:read:all")
+    List<ReplicaGrant> getReplicaGrants(@QueryParam("replicaId") String replicaId);
+
     @POST
     @Path("setReplicaEnabled")
     @RpcMethod(
