@@ -104,13 +104,46 @@ public class BotCalls {
                         + "; answering others' presses needs api:call:any");
             }
         }
+        if (method.equals("getFile") && payload.path("file_id").asText("").isEmpty()) {
+            throw new ResideException.InvalidInputException("getFile needs payload.file_id");
+        }
+        if (!anyChat) {
+            for (String fileId : filesNamed(method, payload)) {
+                if (owned.stream().noneMatch(h -> gateway.fileShown(h.name(), fileId))) {
+                    throw denied("file " + fileId + " was in no update routed to your handler" + (owned.size() > 1
+                            ? "s"
+                            : "") + " and in nothing it sent; other files need api:call:any");
+                }
+            }
+        }
         if (method.equals("setMyCommands")) {
             return new TelegramApi.BotApiResult(publishCommands(owned.get(0), payload));
         }
-        if (r.idempotencyKey() == null) {
-            return new TelegramApi.BotApiResult(send(method, payload, r.files(), false));
+        JsonNode result = r.idempotencyKey() == null ? send(method, payload, r.files(), false)
+                : keyed(caller, r.idempotencyKey(), method, payload, r.files());
+        if (SENDS_FILES.contains(method)) {
+            owned.forEach(h -> gateway.showFiles(h.name(), result)); // its own uploads it may fetch and send again
         }
-        return new TelegramApi.BotApiResult(keyed(caller, r.idempotencyKey(), method, payload, r.files()));
+        return new TelegramApi.BotApiResult(result);
+    }
+
+    /** Methods whose result is a message that can carry the files just uploaded. */
+    static final Set<String> SENDS_FILES = Set.of("sendPhoto", "sendDocument", "editMessageMedia");
+
+    /** The existing files a call names by id (not uploads, not URLs). */
+    static List<String> filesNamed(String method, JsonNode payload) {
+        List<String> ids = new java.util.ArrayList<>();
+        if (method.equals("getFile")) {
+            ids.add(payload.path("file_id").asText(""));
+        }
+        for (JsonNode ref : List.of(payload.path("photo"), payload.path("document"), payload.path("media").path(
+                "media"))) {
+            String v = ref.isTextual() ? ref.asText() : "";
+            if (!v.isEmpty() && !v.startsWith("attach://") && !v.startsWith("http://") && !v.startsWith("https://")) {
+                ids.add(v);
+            }
+        }
+        return ids;
     }
 
     /** This process, as the owner of the keyed calls it claims. */

@@ -474,6 +474,7 @@ public class Gateway {
     /** One offer, bounded by the handler's timeout; a failing or slow handler is logged and skipped. */
     private boolean offer(TelegramApi.Handler h, Records.Pending p, TelegramApi.TelegramUser user, String key) {
         ensureRoute(keys.route(h.name(), p.chatId()));
+        showFiles(h.name(), p.update()); // getFile and sends by file_id: only files the handler was shown
         String callbackId = p.update().path("callback_query").path("id").asText("");
         if (!callbackId.isEmpty()) {
             ensureRoute(keys.callbackRoute(h.name(), callbackId)); // not cached: one per press
@@ -531,9 +532,45 @@ public class Gateway {
             }
             return null;
         });
-        if (!key.contains("/cq-")) {
-            routes.add(key); // chats are few and stay; button presses are many and expire
+        if (!key.contains("/cq-") && !key.contains("/f-")) {
+            routes.add(key); // chats are few and stay; button presses and files are many and expire
         }
+    }
+
+    /** The kinds of file a message can carry, and where their ids are. */
+    private static final List<String> FILE_FIELDS = List.of("document", "audio", "video", "voice", "video_note",
+            "sticker", "animation");
+
+    /** Records every file id in an update (or in a message a handler sent) as shown to the handler. */
+    void showFiles(String handler, JsonNode updateOrMessage) {
+        List<String> ids = new ArrayList<>();
+        collectFiles(updateOrMessage, ids, 0);
+        ids.stream().distinct().forEach(id -> ensureRoute(keys.fileRoute(handler, id)));
+    }
+
+    private static void collectFiles(JsonNode node, List<String> ids, int depth) {
+        if (node == null || depth > 4 || !node.isContainerNode()) {
+            return;
+        }
+        node.path("photo").forEach(size -> addId(size, ids));
+        for (String f : FILE_FIELDS) {
+            addId(node.path(f), ids);
+        }
+        for (String nested : List.of("message", "edited_message", "channel_post", "reply_to_message")) {
+            collectFiles(node.get(nested), ids, depth + 1);
+        }
+        collectFiles(node.path("callback_query").get("message"), ids, depth + 1);
+    }
+
+    private static void addId(JsonNode file, List<String> ids) {
+        String id = file.path("file_id").asText("");
+        if (!id.isEmpty()) {
+            ids.add(id);
+        }
+    }
+
+    boolean fileShown(String handler, String fileId) {
+        return store.find(Records.ROUTE, keys.fileRoute(handler, fileId)).isPresent();
     }
 
     boolean routed(String handler, long chatId) {
@@ -567,8 +604,8 @@ public class Gateway {
                 .forEach(v -> old.add(v.key()));
         store.list(Records.CALL, keys.calls()).stream().filter(v -> v.value().at().isBefore(before))
                 .forEach(v -> old.add(v.key()));
-        store.list(Records.ROUTE, keys.root() + "routes/").stream().filter(v -> v.key().contains("/cq-")
-                && v.value().at().isBefore(before)).forEach(v -> old.add(v.key()));
+        store.list(Records.ROUTE, keys.root() + "routes/").stream().filter(v -> (v.key().contains("/cq-") || v.key()
+                .contains("/f-")) && v.value().at().isBefore(before)).forEach(v -> old.add(v.key()));
         for (int i = 0; i < old.size(); i += 100) {
             List<String> part = old.subList(i, Math.min(old.size(), i + 100));
             held.run(tx -> {

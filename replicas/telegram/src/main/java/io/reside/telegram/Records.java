@@ -123,6 +123,17 @@ final class Records {
             return root + "routes/" + handler + "/cq-" + callbackQueryId;
         }
 
+        /** A file the handler was shown (in an update routed to it, or in the result of its own send). */
+        String fileRoute(String handler, String fileId) {
+            try {
+                byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(fileId.getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8));
+                return root + "routes/" + handler + "/f-" + java.util.HexFormat.of().formatHex(d, 0, 16);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
         String call(String hash) {
             return root + "calls/" + hash;
         }

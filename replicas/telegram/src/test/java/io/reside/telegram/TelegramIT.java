@@ -180,6 +180,21 @@ class TelegramIT {
             assertThat(p.getWidth()).isEqualTo(64);
             assertThat(p.getHeight()).isEqualTo(32);
         });
+        // files: a handler may fetch what it sent and what people sent it, nothing else
+        String own = photo.message().getPhoto().get(0).getFileId();
+        sim.sendText(ida.getId(), ida.getId(), "/file " + own);
+        assertThat(awaitReplies(ida, 1, "file ").get(0).text()).startsWith("file photos/");
+        sim.sendPhoto(ida.getId(), ida.getId(), sim.fileBytes(own).orElseThrow(), "a photo from Ida");
+        String hers = LocalCluster.awaitCondition("Ida's photo in the chat", Duration.ofSeconds(10), () -> sim
+                .messages(ida.getId()).stream().filter(m -> !m.fromBot() && m.message().getPhoto() != null)
+                .findFirst(), Optional::isPresent).get().message().getPhoto().get(0).getFileId();
+        sim.sendText(ida.getId(), ida.getId(), "/file " + hers);
+        awaitReplies(ida, 2, "file photos/");
+        String elsewhere = sim.storeFile(sim.fileBytes(own).orElseThrow());
+        sim.sendText(ida.getId(), ida.getId(), "/file " + elsewhere);
+        assertThat(awaitReplies(ida, 1, "permission").get(0).text()).contains("permission-denied", "file "
+                + elsewhere + " was in no update routed to your handler and in nothing it sent; other files need "
+                + "api:call:any");
     }
 
     @Test
@@ -373,6 +388,31 @@ class TelegramIT {
 
     @Test
     @Order(12)
+    void withoutATokenOrWithAMalformedOneTheReplicaDoesNotStartAndItsLogSaysWhy() {
+        String image = cluster.push(Path.of(System.getProperty("reside.telegram.app")), "1");
+        cluster.secret("telegram-bad", java.util.Map.of("TELEGRAM_BOT_TOKEN", "not-a-token-but-a-secret-all-the"
+                + "-same", "TELEGRAM_API_URL", sim.baseUrl()));
+        for (String name : List.of("telegram-none", "telegram-bad")) {
+            AlphaApi.LoadRequest r = cluster.alpha().createLoadRequest(new AlphaApi.CreateLoadRequest(image, name,
+                    null, null));
+            cluster.awaitValidated(r.id());
+            AlphaApi.Approval a = cluster.alpha().approveLoadRequest(new AlphaApi.ApproveLoadRequest(r.id(), null));
+            try {
+                awaitLog(name + "-1.log", name.equals("telegram-none") ? "no bot token: set TELEGRAM_BOT_TOKEN"
+                        : "the bot token is not of Telegram's form <bot id>:<secret> (it is not shown here)",
+                        Duration.ofSeconds(60));
+                assertThat(log(name + "-1.log")).as("the malformed token is not printed")
+                        .doesNotContain("not-a-token-but-a-secret");
+                assertThat(cluster.alpha().getReplica(a.version().replicaId()).currentVersion().status())
+                        .as("never running").isNotEqualTo("running");
+            } finally {
+                cluster.alpha().unloadReplica(new AlphaApi.UnloadReplica(a.version().replicaId()));
+            }
+        }
+    }
+
+    @Test
+    @Order(13)
     void inWebhookModeTelegramPostsUpdatesWithTheSecretAndOthersAreRefused() throws Exception {
         webhookSim = TelegramSimulator.start();
         cluster.secret("telegram-webhook", java.util.Map.of("TELEGRAM_BOT_TOKEN", webhookSim.token(),
@@ -408,7 +448,7 @@ class TelegramIT {
     static final String WEBHOOK_SECRET = "hook-secret-" + Long.toHexString(System.nanoTime());
 
     @Test
-    @Order(13)
+    @Order(14)
     void theTokenAppearsInNoLogAndNoResponse() throws IOException {
         String token = sim.token();
         String secret = token.substring(token.indexOf(':') + 1);

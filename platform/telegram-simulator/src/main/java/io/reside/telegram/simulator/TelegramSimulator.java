@@ -320,6 +320,13 @@ public final class TelegramSimulator implements AutoCloseable {
 
     /** A person writes in a chat; {@code /commands} get their {@code bot_command} entities. Returns the update id. */
     public synchronized int sendText(long chatId, long fromUserId, String text) {
+        return sendText(chatId, fromUserId, text, 0);
+    }
+
+    /**
+     * A person writes in reply to a message of the chat ({@code replyTo} its id, 0 for none). Returns the update id.
+     */
+    public synchronized int sendText(long chatId, long fromUserId, String text, int replyTo) {
         if (text == null || text.isEmpty() || text.length() > 4096) {
             throw new IllegalArgumentException("a message needs 1 to 4096 characters");
         }
@@ -330,6 +337,13 @@ public final class TelegramSimulator implements AutoCloseable {
         }
         Message m = newMessage(log, from);
         m.setText(text);
+        if (replyTo != 0) {
+            ChatMessage original = log.messages.get(replyTo);
+            if (original == null) {
+                throw new IllegalArgumentException("chat " + chatId + " has no message " + replyTo);
+            }
+            m.setReplyToMessage(original.message());
+        }
         List<MessageEntity> entities = new ArrayList<>();
         Matcher matcher = COMMAND.matcher(text);
         while (matcher.find()) {
@@ -343,6 +357,63 @@ public final class TelegramSimulator implements AutoCloseable {
         Update u = new Update();
         u.setMessage(m);
         return enqueue(u);
+    }
+
+    /**
+     * A person forwards a message of another chat into this one: a copy of its text with {@code forward_origin} naming
+     * who wrote it (type {@code user}). Returns the forwarded message's id in this chat.
+     */
+    public synchronized int forward(long chatId, long fromUserId, long fromChatId, int messageId) {
+        ChatLog log = chat(chatId);
+        User from = user(fromUserId);
+        ChatMessage original = chat(fromChatId).messages.get(messageId);
+        if (original == null) {
+            throw new IllegalArgumentException("chat " + fromChatId + " has no message " + messageId);
+        }
+        Message m = newMessage(log, from);
+        m.setText(original.message().getText());
+        m.setCaption(original.message().getCaption());
+        m.setPhoto(original.message().getPhoto());
+        m.setForwardOrigin(new org.telegram.telegrambots.meta.api.objects.messageorigin.MessageOriginUser("user",
+                original.message().getDate(), original.message().getFrom()));
+        store(log, m, false);
+        Update u = new Update();
+        u.setMessage(m);
+        enqueue(u);
+        return m.getMessageId();
+    }
+
+    /** A person sends a photo (PNG or JPEG bytes) with a caption (or none). Returns the update id. */
+    public synchronized int sendPhoto(long chatId, long fromUserId, byte[] image, String caption) {
+        ChatLog log = chat(chatId);
+        User from = user(fromUserId);
+        if (!log.members.contains(fromUserId)) {
+            throw new IllegalArgumentException("user " + fromUserId + " is not in chat " + chatId);
+        }
+        Message m = newMessage(log, from);
+        m.setPhoto(photoSizes(newFile(image, pngSize(image)[0] > 0 ? "image/png" : "image/jpeg")));
+        m.setCaption(caption);
+        store(log, m, false);
+        Update u = new Update();
+        u.setMessage(m);
+        return enqueue(u);
+    }
+
+    /**
+     * A file the bot holds without any update about it (sent to it before the handlers of a test came, say). Returns
+     * its file id.
+     */
+    public synchronized String storeFile(byte[] image) {
+        return newFile(image, pngSize(image)[0] > 0 ? "image/png" : "image/jpeg").id();
+    }
+
+    private StoredFile newFile(byte[] bytes, String type) {
+        String id = "AgAC" + Long.toHexString(System.nanoTime()) + files.size();
+        StoredFile f = new StoredFile(id, "AQAD" + files.size(), "photos/file_" + files.size() + (type.contains("jpeg")
+                ? ".jpg"
+                : ".png"), bytes, type);
+        files.put(id, f);
+        return f;
     }
 
     /**
@@ -469,7 +540,8 @@ public final class TelegramSimulator implements AutoCloseable {
         return version;
     }
 
-    synchronized Optional<byte[]> fileBytes(String fileId) {
+    /** The bytes of a file the bot holds (sent by the bot or by a person). */
+    public synchronized Optional<byte[]> fileBytes(String fileId) {
         return Optional.ofNullable(files.get(fileId)).map(StoredFile::bytes);
     }
 
@@ -1109,12 +1181,7 @@ public final class TelegramSimulator implements AutoCloseable {
         if (upload != null) {
             try {
                 byte[] bytes = Files.readAllBytes(Path.of(upload.uploadedFileName()));
-                String id = "AgAC" + Long.toHexString(System.nanoTime()) + files.size();
-                String type = upload.contentType() == null ? "image/png" : upload.contentType();
-                StoredFile f = new StoredFile(id, "AQAD" + files.size(), "photos/file_" + files.size()
-                        + (type.contains("jpeg") ? ".jpg" : ".png"), bytes, type);
-                files.put(id, f);
-                return f;
+                return newFile(bytes, upload.contentType() == null ? "image/png" : upload.contentType());
             } catch (IOException e) {
                 throw new BotApiError(500, "Internal Server Error");
             }

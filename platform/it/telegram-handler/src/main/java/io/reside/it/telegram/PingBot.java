@@ -44,6 +44,7 @@ public class PingBot implements TelegramBot {
                 .command("elsewhere", "elsewhere.description", this::elsewhere)
                 .command("photo", "photo.description", this::photo)
                 .command("answer", "answer.description", this::answerOther)
+                .command("file", "file.description", this::file)
                 .callback("again:", c -> {
                     c.answerCallback(c.t("pressed"), false);
                     c.edit(c.t("pong", Html.escape(c.user().firstName()), instance()) + " ✓", null);
@@ -79,6 +80,17 @@ public class PingBot implements TelegramBot {
             c.call("answerCallbackQuery", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
                     .put("callback_query_id", c.args()), null);
             c.reply("answered");
+        } catch (io.reside.model.error.ResideException e) {
+            c.reply(Html.escape(e.code().code() + ": " + e.getMessage()));
+        }
+    }
+
+    /** getFile of the file id given: allowed for files this handler sent or was sent, refused for others. */
+    private void file(Conversation c) {
+        try {
+            var f = c.call("getFile", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                    .put("file_id", c.args()), null);
+            c.reply("file " + Html.escape(f.path("file_path").asText()));
         } catch (io.reside.model.error.ResideException e) {
             c.reply(Html.escape(e.code().code() + ": " + e.getMessage()));
         }

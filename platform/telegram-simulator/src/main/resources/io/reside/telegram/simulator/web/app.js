@@ -72,6 +72,8 @@ function renderMessages() {
       const img = document.createElement("img");
       img.src = "/control/files/" + encodeURIComponent(m.photo[m.photo.length - 1].file_id);
       img.alt = "photo";
+      // a picture grows the chat when it arrives: keep following the newest message
+      img.onload = () => { if (atBottom) box.scrollTop = box.scrollHeight; };
       div.appendChild(img);
     }
     const body = document.createElement("div");

@@ -30,9 +30,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * Debian's Chromium, headless, driven over the Chrome DevTools Protocol from the JDK's own WebSocket client: navigate,
  * evaluate JavaScript in the page, take a screenshot. Enough to test a page as a person uses it, with no driver to
- * download (none can be: the network is closed).
+ * download (none can be: the network is closed). Tests use it on the simulator's chat page, here and in the
+ * secretaries' end-to-end test, which takes the screenshots their READMEs show.
  */
-final class HeadlessChromium implements AutoCloseable {
+public final class HeadlessChromium implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern LISTENING = Pattern.compile("DevTools listening on (ws://\\S+)");
@@ -43,7 +44,7 @@ final class HeadlessChromium implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
 
-    static String binary() {
+    public static String binary() {
         String configured = System.getenv("RESIDE_CHROMIUM_BINARY");
         if (configured != null && !configured.isBlank()) {
             return configured;
@@ -57,7 +58,7 @@ final class HeadlessChromium implements AutoCloseable {
                 + "chromium` (Debian/Ubuntu) or set RESIDE_CHROMIUM_BINARY");
     }
 
-    HeadlessChromium(int width, int height) throws Exception {
+    public HeadlessChromium(int width, int height) throws Exception {
         profile = Files.createTempDirectory("chromium-profile");
         process = new ProcessBuilder(binary(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -140,7 +141,7 @@ final class HeadlessChromium implements AutoCloseable {
         }
     }
 
-    JsonNode send(String method, ObjectNode params) throws Exception {
+    public JsonNode send(String method, ObjectNode params) throws Exception {
         int id = ids.incrementAndGet();
         CompletableFuture<JsonNode> answer = new CompletableFuture<>();
         pending.put(id, answer);
@@ -150,13 +151,13 @@ final class HeadlessChromium implements AutoCloseable {
         return answer.get(30, TimeUnit.SECONDS);
     }
 
-    void navigate(String url) throws Exception {
+    public void navigate(String url) throws Exception {
         send("Page.navigate", JSON.createObjectNode().put("url", url));
         await(() -> "complete".equals(evaluate("document.readyState").asText()), Duration.ofSeconds(10), "page load");
     }
 
     /** The value of a JavaScript expression in the page (promises awaited). */
-    JsonNode evaluate(String expression) {
+    public JsonNode evaluate(String expression) {
         try {
             JsonNode r = send("Runtime.evaluate", JSON.createObjectNode().put("expression", expression)
                     .put("awaitPromise", true).put("returnByValue", true));
@@ -171,7 +172,7 @@ final class HeadlessChromium implements AutoCloseable {
         }
     }
 
-    void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+    public void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -181,7 +182,7 @@ final class HeadlessChromium implements AutoCloseable {
         }
     }
 
-    void screenshot(Path file) throws Exception {
+    public void screenshot(Path file) throws Exception {
         JsonNode shot = send("Page.captureScreenshot", JSON.createObjectNode().put("format", "png"));
         Files.createDirectories(file.getParent());
         Files.write(file, Base64.getDecoder().decode(shot.path("data").asText()));
