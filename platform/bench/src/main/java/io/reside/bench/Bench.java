@@ -29,6 +29,7 @@ public final class Bench {
             case "load" -> new LoadBenchmark(new Options(options)).run();
             case "users" -> new UsersBenchmark(new Options(options)).run();
             case "telegram" -> new TelegramBenchmark(new Options(options)).run();
+            case "secretary" -> new SecretaryBenchmark(new Options(options)).run();
             default -> usage("unknown benchmark '" + args[0] + "'");
         }
         System.exit(0);
@@ -39,7 +40,8 @@ public final class Bench {
                 + "[--seconds N] [--rounds N] [--calibrate] [--loads N] [--users N]\nbenchmarks: tx, reconcile, rpc "
                 + "(--calibrate: rpc with the same path on both sides), load (--loads: how many replicas, default 8), "
                 + "users (--users: how many managed users, default 10000), telegram (--updates N one at a time, "
-                + "default 100; --chats N --per-chat M for the burst, default 100 and 3)");
+                + "default 100; --chats N --per-chat M for the burst, default 100 and 3), secretary (--samples N per figure, "
+                + "default 40; --extra N replicas loaded for the large graph, default 25)");
         System.exit(2);
     }
 

@@ -290,6 +290,20 @@ public class TelegramSdk {
     }
 
     /**
+     * Sends a message outside the handling of an update (see {@link #edit}).
+     *
+     * @return the message's id, to edit it later
+     */
+    public int send(long chatId, String html, Keyboard keyboard) {
+        ObjectNode p = JsonNodeFactory.instance.objectNode().put("chat_id", chatId).put("text", html).put(
+                "parse_mode", "HTML");
+        if (keyboard != null) {
+            p.set("reply_markup", keyboard.toJson(this::callbackData));
+        }
+        return callBotApi("sendMessage", p, null, null).path("message_id").asInt();
+    }
+
+    /**
      * A client of a requirement acting as a person, outside the handling of an update (see {@link Conversation#as}).
      */
     public <T> T as(String userId, String requirementKey, Class<T> contract) {

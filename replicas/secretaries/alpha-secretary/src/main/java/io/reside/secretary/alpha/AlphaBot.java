@@ -18,6 +18,7 @@ import io.reside.model.manifest.DisplayText;
 import io.reside.telegram.sdk.Conversation;
 import io.reside.telegram.sdk.Html;
 import io.reside.telegram.sdk.Keyboard;
+import io.reside.telegram.sdk.Pages;
 import io.reside.telegram.sdk.Routes;
 import io.reside.telegram.sdk.TelegramBot;
 import io.reside.telegram.sdk.Texts;
@@ -38,18 +39,32 @@ public class AlphaBot implements TelegramBot {
     @Inject
     LoadWatcher loads;
 
+    @Inject
+    PermissionRequests requests;
+
     @Override
     public void routes(Routes routes) {
-        routes.command("replicas", "replicas.description", this::replicas)
-                .command("contracts", "contracts.description", this::contracts)
-                .command("permissions", "permissions.description", this::permissions)
-                .command("load", "load.description", loads::load)
+        routes.command("replicas", "replicas.description", seen(this::replicas))
+                .command("contracts", "contracts.description", seen(this::contracts))
+                .command("permissions", "permissions.description", seen(this::permissions))
+                .command("load", "load.description", seen(loads::load))
                 .callback("rp:", this::card)
                 .callback("rg:", this::back)
                 .callback("ct:", this::contractCard)
                 .callback("cl:", this::contractList)
                 .callback("la:", loads::approve)
-                .callback("lr:", loads::reject);
+                .callback("lr:", loads::reject)
+                .callback("pm:", this::permissions)
+                .callback("pa:", requests::decide)
+                .callback("pr:", requests::decide);
+    }
+
+    /** The person's language is remembered for the messages sent to them unasked (permission requests). */
+    private java.util.function.Consumer<Conversation> seen(java.util.function.Consumer<Conversation> command) {
+        return c -> {
+            requests.seen(c);
+            command.accept(c);
+        };
     }
 
     static AlphaApi alpha(Conversation c) {
@@ -282,7 +297,7 @@ public class AlphaBot implements TelegramBot {
         c.edit(contractListText(c, contracts), contractKeyboard(c, contracts));
     }
 
-    /** Every permission of every known contract, grouped by contract, in as many messages as it takes. */
+    /** Every permission of every known contract, grouped by contract, a page at a time. */
     private void permissions(Conversation c) {
         if (!may(c, READ)) {
             return;
@@ -305,15 +320,8 @@ public class AlphaBot implements TelegramBot {
             lines.add("• <code>" + Html.escape(p.permission() + params) + "</code> " + Html.escape(title(p
                     .displayInfo(), c.language(), p.permission())));
         }
-        StringBuilder current = new StringBuilder(c.t("permissions.head", all.size()));
-        for (String line : lines) {
-            if (current.length() + line.length() + 1 > 3800) {
-                c.reply(current.toString());
-                current = new StringBuilder();
-            }
-            current.append('\n').append(line);
-        }
-        c.reply(current.toString());
+        Pages.show(c, Pages.split(c.t("permissions.head", all.size()), lines, Pages.MAX), Pages.index(c, "pm:"),
+                "pm:");
     }
 
     private static List<String> iterable(java.util.Iterator<String> it) {

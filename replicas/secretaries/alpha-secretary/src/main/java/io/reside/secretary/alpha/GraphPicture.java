@@ -58,7 +58,7 @@ final class GraphPicture {
     private static final Font SUBTITLE = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
     private static final int PAD_X = 14;
     private static final int NODE_H = 50;
-    private static final int MAX_TEXT = 34;
+    private static final int MAX_TEXT = 40;
 
     static {
         // registers the option types ELK clones (padding, vectors) with its ElkReflect; the layered algorithm itself is

@@ -26,6 +26,7 @@ import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.contracts.usermanager.v1.UserManagerApi;
 import io.reside.harness.LocalCluster;
 import io.reside.runtime.Contracts;
+import io.reside.telegram.simulator.HeadlessChromium;
 import io.reside.telegram.simulator.TelegramSimulator;
 
 /**
@@ -83,7 +84,8 @@ class SecretariesIT {
         say(admin, "/profile");
         reply(admin, "Your profile");
         String adminId = resideUser(admin).id();
-        for (String p : List.of("replica:read:all", "load-request:create", "load-request:approve")) {
+        for (String p : List.of("replica:read:all", "load-request:create", "load-request:approve",
+                "permission-request:decide")) {
             users.grantPermission(new UserManagerApi.GrantPermission(adminId, ALPHA, p, null));
         }
         users.grantPermission(new UserManagerApi.GrantPermission(adminId, UM, "user:permission:manage:all", null));
@@ -215,6 +217,11 @@ class SecretariesIT {
                 "• Handler user-manager-secretary <code>handler:setup</code> → telegram");
         assertThat(card.message().getPhoto()).as("the picture stays").isNotNull();
         press(nina, card, "Back");
+        graph = awaitEdit(nina, graph.messageId(), "<b>Replicas</b>: 6");
+        press(nina, graph, "Alpha");
+        assertThat(awaitEdit(nina, graph.messageId(), "name <code>alpha</code>").text()).contains(
+                "No permissions granted.");
+        press(nina, now(nina, graph.messageId()), "Back");
         awaitEdit(nina, graph.messageId(), "<b>Replicas</b>: 6");
 
         // the administrator loads a replica from Telegram: the plan, Approve, running
@@ -244,5 +251,185 @@ class SecretariesIT {
         System.out.printf("refused again %d ms after the revocation was confirmed%n", (System.nanoTime() - revoked)
                 / 1_000_000);
         assertThat(refused).contains("<code>replica:read:all</code>");
+    }
+
+    /** The next bot message in the person's chat, after sending {@code text}. */
+    static TelegramSimulator.ChatMessage ask(User u, String text) {
+        int before = sim.botMessages(u.getId()).size();
+        say(u, text);
+        return reply(u, m -> true, before + 1);
+    }
+
+    @Test
+    @Order(2)
+    void inRussianAParametrisedGrantGoesThroughTheParamsFormAndOpensTheUserList() {
+        User ivan = sim.createUser("Иван", "ivan", "ru");
+        assertThat(ask(ivan, "/profile").text()).contains("<b>Ваш профиль</b>", "Область: <b>telegram</b>",
+                "нет прав сверх тех, что по умолчанию");
+        assertThat(ask(ivan, "/users").text())
+                .isEqualTo("Нужно право <code>user:read:all</code> в «Менеджер пользователей». "
+                        + "Попросите администратора выдать его командой /grant.");
+        assertThat(sim.commandMenu("ru")).extracting(c -> c.getCommand() + ": " + c.getDescription())
+                .contains("profile: Кто вы здесь и что вам можно", "replicas: Реплики кластера картинкой");
+
+        // user:read:realm takes a realm: typed, checked against the schema, asked again when wrong
+        say(admin, "/grant @ivan");
+        TelegramSimulator.ChatMessage dialogue = reply(admin, "which contract?");
+        press(admin, dialogue, "User Manager");
+        dialogue = awaitEdit(admin, dialogue.messageId(), "which permission of <b>User Manager</b>?");
+        press(admin, dialogue, "user:read:realm");
+        awaitEdit(admin, dialogue.messageId(), "<b>realm</b> (1 of 1): send the value as a message.");
+        assertThat(ask(admin, "Bad Realm!").text()).startsWith("Not accepted: params.realm");
+        reply(admin, "send the value as a message"); // asked again
+        say(admin, "telegram");
+        TelegramSimulator.ChatMessage confirm = reply(admin, "Grant <b>See users of telegram</b>");
+        assertThat(confirm.text()).contains("(<code>user:read:realm</code>) · User Manager to <b>Иван @ivan</b>?");
+        press(admin, confirm, "Grant");
+        awaitEdit(admin, confirm.messageId(), "Granted: <b>See users of telegram</b>");
+
+        // Ivan now lists the users of realm telegram, in Russian
+        String list = LocalCluster.awaitCondition("Ivan lists realm telegram", WAIT, () -> ask(ivan, "/users").text(),
+                t -> t.startsWith("<b>Пользователи области telegram</b>"));
+        assertThat(list).contains("<b>tg-" + ivan.getId() + "</b> · telegram", "<b>tg-" + nina.getId() + "</b>");
+
+        // a long list comes a page at a time
+        for (int i = 0; i < 7; i++) {
+            User extra = sim.createUser("Extra" + i, null, "en");
+            assertThat(ask(extra, "/profile").text()).contains("Your profile");
+        }
+        TelegramSimulator.ChatMessage page = ask(ivan, "/users");
+        assertThat(page.text().split("\n• ")).as("a head and 8 users").hasSize(9);
+        press(ivan, page, "Дальше");
+        int listId = page.messageId();
+        page = LocalCluster.awaitCondition("the second page", WAIT, () -> now(ivan, listId), m -> buttons(m).stream()
+                .anyMatch(b -> b.getText().contains("В начало")));
+        assertThat(page.text().split("\n• ")).as("the other 2 of 10").hasSize(3);
+
+        // granting it again changes nothing, and says so; this time Ivan is named by forwarding what he wrote
+        say(ivan, "hello");
+        int hello = LocalCluster.awaitCondition("Ivan's hello", WAIT, () -> sim.messages(ivan.getId()).stream()
+                .filter(m -> !m.fromBot() && "hello".equals(m.message().getText())).findFirst(), Optional::isPresent)
+                .get().messageId();
+        int forwarded = sim.forward(admin.getId(), admin.getId(), ivan.getId(), hello);
+        int before = (int) sim.botMessages(admin.getId()).stream().filter(m -> m.text().contains("which contract?"))
+                .count();
+        sim.sendText(admin.getId(), admin.getId(), "/grant", forwarded);
+        dialogue = reply(admin, m -> m.text().contains("which contract?"), before + 1);
+        assertThat(dialogue.text()).contains("Иван @ivan");
+        press(admin, dialogue, "User Manager");
+        dialogue = awaitEdit(admin, dialogue.messageId(), "which permission of");
+        press(admin, dialogue, "user:read:realm");
+        awaitEdit(admin, dialogue.messageId(), "send the value as a message");
+        say(admin, "telegram");
+        confirm = reply(admin, "Grant <b>See users of telegram</b>");
+        press(admin, confirm, "Grant");
+        awaitEdit(admin, confirm.messageId(), "Иван @ivan already had <b>See users of telegram</b>");
+        assertThat(users.listUserGrants(resideUser(ivan).id())).filteredOn(g -> g.via().equals("own")).hasSize(1);
+    }
+
+    @Test
+    @Order(3)
+    void aStaleButtonGetsAnAlertAndLoadsEndInvalidOrRejected() {
+        // a newer dialogue replaces the older one: the older one's buttons change nothing
+        say(admin, "/grant @nina");
+        TelegramSimulator.ChatMessage first = reply(admin, "which contract?");
+        say(admin, "/grant @nina");
+        TelegramSimulator.ChatMessage second = reply(admin, "which contract?");
+        assertThat(press(admin, first, "Alpha")).isEqualTo(new TelegramSimulator.CallbackAnswer(
+                "This dialogue is over or has expired: start again.", true));
+        assertThat(now(admin, first.messageId()).text()).as("unchanged").isEqualTo(first.text());
+        press(admin, second, "Cancel");
+        awaitEdit(admin, second.messageId(), "Cancelled: nothing changed.");
+
+        // an image that is not in the registry: invalid, with the reason
+        TelegramSimulator.ChatMessage nope = ask(admin, "/load localhost:5000/reside/replicas/nope:1");
+        assertThat(nope.text()).contains("Checking");
+        awaitEdit(admin, nope.messageId(), "❌ <code>localhost:5000/reside/replicas/nope:1</code> cannot be loaded:");
+
+        // someone who may ask for loads but not approve them sees the plan without the buttons, until it is rejected
+        String ninaId = resideUser(nina).id();
+        users.grantPermission(new UserManagerApi.GrantPermission(ninaId, ALPHA, "load-request:create", null));
+        String consumer = cluster.push(Path.of(System.getProperty("reside.it.consumer")), "2");
+        TelegramSimulator.ChatMessage asked = LocalCluster.awaitCondition("Nina may request loads", WAIT,
+                () -> ask(nina, "/load " + consumer), m -> m.text().contains("Checking"));
+        TelegramSimulator.ChatMessage plan = awaitEdit(nina, asked.messageId(), "Waiting for someone with <code>"
+                + "load-request:approve</code>");
+        assertThat(plan.text()).contains("Name: <b>consumer</b> (an update of it)");
+        assertThat(buttons(plan)).isEmpty();
+        AlphaApi.LoadRequest pending = cluster.alpha().listLoadRequests().stream().filter(r -> r.image().equals(
+                consumer) && r.status().equals("requires-approval")).findFirst().orElseThrow();
+        cluster.alpha().rejectLoadRequest(new AlphaApi.RejectLoadRequest(pending.id(), "not today"));
+        awaitEdit(nina, asked.messageId(), "was rejected: not today");
+    }
+
+    static final String LAST_BOT = "[...document.querySelectorAll('.msg.bot')].pop()";
+    static final String BOTTOM = "(() => { const box = document.getElementById('messages'); "
+            + "box.scrollTop = box.scrollHeight; return true; })()";
+
+    @Test
+    @Order(4)
+    void theChatPageShowsTheGraphAndACard() throws Exception {
+        try (HeadlessChromium browser = new HeadlessChromium(1100, 1300)) {
+            browser.navigate(sim.baseUrl() + "/");
+            browser.await(() -> browser.evaluate("document.querySelectorAll('#users li').length").asInt() >= 3,
+                    WAIT, "the people are listed");
+            browser.evaluate("[...document.querySelectorAll('#users li')].find(li => li.textContent.startsWith("
+                    + "'Root')).click(); true");
+            browser.await(() -> !browser.evaluate("document.getElementById('composer').hidden").asBoolean(), WAIT,
+                    "Root's chat opens");
+            int before = browser.evaluate("document.querySelectorAll('.msg.bot img').length").asInt();
+            browser.evaluate("document.getElementById('text').value = '/replicas';"
+                    + "document.getElementById('send').click(); true");
+            browser.await(() -> browser.evaluate("document.querySelectorAll('.msg.bot img').length").asInt() > before
+                    && browser.evaluate(LAST_BOT + ".querySelector('img').complete").asBoolean(),
+                    WAIT, "the picture of the graph");
+            browser.evaluate(BOTTOM);
+            Path graphShot = Path.of("target", "secretary-replicas.png");
+            browser.screenshot(graphShot);
+            assertThat(Files.size(graphShot)).isGreaterThan(20_000);
+            browser.evaluate("[..." + LAST_BOT + ".querySelectorAll('.keyboard button')].find(b => b.textContent === "
+                    + "'Telegram').click(); true");
+            browser.await(() -> browser.evaluate(LAST_BOT + ".innerText").asText().contains("Granted:"), WAIT,
+                    "the card of the telegram replica");
+            browser.evaluate(BOTTOM);
+            Path cardShot = Path.of("target", "secretary-card.png");
+            browser.screenshot(cardShot);
+            assertThat(Files.size(cardShot)).isGreaterThan(20_000);
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aReplicasPermissionRequestReachesTheDeciderWhoApprovesItInTheChat() {
+        AlphaApi.Replica consumer = cluster.alpha().getReplica("consumer");
+        AlphaApi asConsumer = cluster.alphaAs(cluster.keyOf(consumer));
+        AlphaApi.PermissionRequest asked = asConsumer.requestPermission(new AlphaApi.RequestPermission(
+                "localhost:5000/reside/contracts/echo.v1", "echo:call", null, "to keep calling <if> the grant goes"));
+        TelegramSimulator.ChatMessage notice = reply(admin, "asks for <code>echo:call</code>");
+        assertThat(notice.text()).contains("Replica <code>consumer</code>",
+                "Why: to keep calling &lt;if&gt; the grant goes");
+        press(admin, notice, "Approve");
+        awaitEdit(admin, notice.messageId(), "✅ Approved by @root.");
+        assertThat(cluster.alpha().listPermissionRequests()).filteredOn(r -> r.id().equals(asked.id()))
+                .extracting(AlphaApi.PermissionRequest::status).containsExactly("approved");
+        assertThat(buttons(now(admin, notice.messageId()))).as("decided: no more buttons").isEmpty();
+    }
+
+    @Test
+    @Order(6)
+    void contractsAndPermissionsAreListedWithTheirCards() {
+        TelegramSimulator.ChatMessage list = ask(admin, "/contracts");
+        assertThat(list.text()).contains("<b>Contracts</b> (5):", "<b>Alpha</b> <code>" + ALPHA + "</code>");
+        press(admin, list, "User Manager");
+        TelegramSimulator.ChatMessage card = awaitEdit(admin, list.messageId(), "<b>Methods:</b>");
+        assertThat(card.text()).contains("<code>grantPermission</code>", "<code>user:permission:manage:all</code>",
+                "<b>Permissions:</b>");
+        press(admin, card, "Back");
+        awaitEdit(admin, list.messageId(), "<b>Contracts</b> (5):");
+        String all = ask(admin, "/permissions").text();
+        assertThat(all).contains("<b>Permissions</b>", "<b>Alpha</b>", "<code>replica:read:all</code> See replicas",
+                "<code>user:read:realm {realm}</code>");
+        // refused without replica:read:all, in a pressed button too
+        assertThat(ask(nina, "/contracts").text()).contains("You need <code>replica:read:all</code> on Alpha.");
     }
 }

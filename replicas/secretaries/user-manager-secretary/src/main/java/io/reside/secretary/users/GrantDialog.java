@@ -12,6 +12,9 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.telegram.telegrambots.meta.api.objects.message.Message;
+import org.telegram.telegrambots.meta.api.objects.messageorigin.MessageOriginUser;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -120,27 +123,44 @@ public class GrantDialog {
     // ------------------------------------------------------------------ grant
 
     void start(Conversation c) {
-        if (!mayManage(c)) {
-            return;
-        }
-        if (!c.args().isEmpty()) {
-            String name = c.args().startsWith("@") ? c.args().substring(1) : c.args();
-            TelegramApi.TelegramUser u;
-            try {
-                u = telegram().getTelegramUser(null, name);
-            } catch (ResideException.NotFoundException | ResideException.InvalidInputException e) {
-                c.reply(c.t("nobody", Html.escape(c.args())));
-                return;
-            }
-            begin(c, "grant", u);
-            return;
-        }
-        pickUser(c, "g", null);
+        start(c, "grant");
     }
 
     void startRevoke(Conversation c) {
-        if (mayManage(c)) {
-            pickUser(c, "r", null);
+        start(c, "revoke");
+    }
+
+    /**
+     * The person is named ({@code /grant @username}), or is the author of the forwarded message the command replies
+     * to, or is picked from a page of the people who wrote to the bot.
+     */
+    private void start(Conversation c, String kind) {
+        if (!mayManage(c)) {
+            return;
+        }
+        Message replied = c.update().hasMessage() ? c.update().getMessage().getReplyToMessage() : null;
+        TelegramApi.TelegramUser u;
+        try {
+            if (!c.args().isEmpty()) {
+                u = telegram().getTelegramUser(null, c.args().startsWith("@") ? c.args().substring(1) : c.args());
+            } else if (replied != null && replied.getForwardOrigin() != null) {
+                if (!(replied.getForwardOrigin() instanceof MessageOriginUser origin)) {
+                    c.reply(c.t("forward.hidden"));
+                    return;
+                }
+                u = telegram().getTelegramUser(origin.getSenderUser().getId(), null);
+            } else {
+                pickUser(c, kind.substring(0, 1), null);
+                return;
+            }
+        } catch (ResideException.NotFoundException | ResideException.InvalidInputException e) {
+            c.reply(c.args().isEmpty() ? c.t("nobody.forwarded") : c.t("nobody", Html.escape(c.args())));
+            return;
+        }
+        try {
+            begin(c, kind, u);
+        } catch (ResideException.PermissionDeniedException e) {
+            c.needs(UsersBot.MANAGE, titles.contractTitle(UsersBot.UM, c.language()));
         }
     }
 

@@ -21,6 +21,7 @@ import io.reside.runtime.client.RequirementClients;
 import io.reside.telegram.sdk.Conversation;
 import io.reside.telegram.sdk.Html;
 import io.reside.telegram.sdk.Keyboard;
+import io.reside.telegram.sdk.Pages;
 import io.reside.telegram.sdk.Routes;
 import io.reside.telegram.sdk.TelegramBot;
 
@@ -49,6 +50,7 @@ public class UsersBot implements TelegramBot {
     @Override
     public void routes(Routes routes) {
         routes.command("profile", "profile.description", this::profile)
+                .callback("pf:", this::profile)
                 .command("users", "users.description", c -> users(c, null))
                 .command("grant", "grant.description", dialog::start)
                 .command("revoke", "revoke.description", dialog::startRevoke)
@@ -90,11 +92,8 @@ public class UsersBot implements TelegramBot {
                     c.language()) + " <i>" + Html.escape(via(c, g.via())) + "</i>");
         }
         html.append("\n\n").append(lines.isEmpty() ? c.t("profile.none") : c.t("profile.grants", lines.size()));
-        // one message holds up to 4096 characters: the rest follows in more messages, never cut mid-line
-        List<String> chunks = chunks(html.toString(), lines, 3800);
-        for (String chunk : chunks) {
-            c.reply(chunk);
-        }
+        // one message holds up to 4096 characters: a long list of grants is turned a page at a time
+        Pages.show(c, Pages.split(html.toString(), lines, Pages.MAX), Pages.index(c, "pf:"), "pf:");
     }
 
     static String via(Conversation c, String via) {
@@ -102,26 +101,6 @@ public class UsersBot implements TelegramBot {
             return c.t("via.own");
         }
         return via.startsWith("default:") ? c.t("via.default", via.substring("default:".length())) : via;
-    }
-
-    /** The head and then the lines, in messages of at most {@code max} characters. */
-    static List<String> chunks(String head, List<String> lines, int max) {
-        List<String> out = new ArrayList<>();
-        StringBuilder current = new StringBuilder(head);
-        for (String line : lines) {
-            String clipped = line.length() > 600 ? line.substring(0, 600) + "…" : line;
-            if (current.length() + clipped.length() + 1 > max) {
-                out.add(current.toString());
-                current = new StringBuilder();
-            } else if (!current.isEmpty()) {
-                current.append('\n');
-            }
-            current.append(clipped);
-        }
-        if (!current.isEmpty()) {
-            out.add(current.toString());
-        }
-        return out;
     }
 
     /** One page of users as the person may see them; {@code after} is the page cursor (null: the first page). */

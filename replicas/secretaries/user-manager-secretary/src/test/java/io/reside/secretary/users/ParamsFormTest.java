@@ -58,13 +58,4 @@ class ParamsFormTest {
         assertThat(ParamsForm.problems(s, (ObjectNode) JSON.readTree("{\"realm\": \"ops\", \"level\": \"low\"}")))
                 .isEmpty();
     }
-
-    @Test
-    void longTextsAreSplitIntoMessagesAtLineBoundaries() {
-        List<String> lines = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "line " + i + " " + "x".repeat(80))
-                .toList();
-        List<String> chunks = UsersBot.chunks("head", lines, 3800);
-        assertThat(chunks).hasSizeGreaterThan(1).allSatisfy(c -> assertThat(c.length()).isLessThanOrEqualTo(3800));
-        assertThat(String.join("\n", chunks)).isEqualTo("head\n" + String.join("\n", lines));
-    }
 }
