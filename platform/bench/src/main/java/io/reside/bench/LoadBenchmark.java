@@ -39,13 +39,47 @@ final class LoadBenchmark {
         this.options = options;
     }
 
+    /** The medians of one series of loads. */
+    record Result(double validateMs, double runningS, double startS, double rssMb) {
+    }
+
     void run() throws Exception {
         int loads = options.getInt("loads", 8);
+        String cds = options.get("cds", "on");
+        if (!List.of("on", "off", "compare").contains(cds)) {
+            throw new IllegalArgumentException("--cds takes on, off or compare, not '" + cds + "'");
+        }
+        Result baseline = null;
+        if (cds.equals("compare")) {
+            System.out.println("baseline: the same loads with class-data sharing off, in a cluster of their own");
+            baseline = measure(loads, false);
+        }
+        Result r = measure(loads, !cds.equals("off"));
+        System.out.printf("targets (SPEC 11): validation p50 < 200 ms, running p50 < 3 s, start p50 < 2 s, "
+                + "RSS < 200 MB%n");
+        String ratio = "";
+        if (baseline != null) {
+            System.out.printf("class-data sharing: replica start p50 %.2f s against %.2f s without (%.2fx), approval "
+                    + "to running %.2f s against %.2f s%n", r.startS(), baseline.startS(),
+                    r.startS() / baseline
+                            .startS(),
+                    r.runningS(), baseline.runningS());
+            ratio = String.format(" cds-start-ratio=%.2f", r.startS() / baseline.startS());
+        }
+        // the JVM's start is the baseline of Alpha's part: approval to running over spawn to ready, same loads
+        System.out.printf("RESULT load validate-p50-ms=%.1f running-p50-s=%.2f replica-start-p50-s=%.2f "
+                + "replica-rss-mb=%.0f running-to-start-ratio=%.2f%s%n", r.validateMs(), r.runningS(), r.startS(),
+                r.rssMb(), r.runningS() / r.startS(), ratio);
+    }
+
+    private Result measure(int loads, boolean cds) throws Exception {
         Path alphaApp = Path.of(System.getProperty("reside.bench.alpha"));
         Path provider = Path.of(System.getProperty("reside.bench.provider"));
-        System.out.println("starting etcd, a registry and Alpha (local runtime)...");
+        System.out.println("starting etcd, a registry and Alpha (local runtime, class-data sharing " + (cds ? "on"
+                : "off") + ")...");
         // no access log: the benchmark polls Alpha, and its output is the progress to read
-        try (LocalCluster cluster = LocalCluster.start(alphaApp, java.util.Map.of("RESIDE_RPC_ACCESS_LOG", "false"))) {
+        try (LocalCluster cluster = LocalCluster.start(alphaApp, java.util.Map.of("RESIDE_RPC_ACCESS_LOG", "false",
+                "ALPHA_LOCAL_CLASS_DATA_SHARING", String.valueOf(cds)))) {
             String image = cluster.push(provider, "1");
             AlphaApi alpha = cluster.alpha();
             List<Double> validate = new ArrayList<>();
@@ -91,12 +125,7 @@ final class LoadBenchmark {
             }
             System.out.printf("RSS of the %d idle replicas: %s MB%n", rss.size(), rss.stream()
                     .map(v -> String.format("%.0f", v)).toList());
-            System.out.printf("targets (SPEC 11): validation p50 < 200 ms, running p50 < 3 s, start p50 < 2 s, "
-                    + "RSS < 200 MB%n");
-            // the JVM's start is the baseline of Alpha's part: approval to running over spawn to ready, same loads
-            System.out.printf("RESULT load validate-p50-ms=%.1f running-p50-s=%.2f replica-start-p50-s=%.2f "
-                    + "replica-rss-mb=%.0f running-to-start-ratio=%.2f%n", median(validate), median(running),
-                    median(start), median(rss), median(running) / median(start));
+            return new Result(median(validate), median(running), median(start), median(rss));
         }
     }
 

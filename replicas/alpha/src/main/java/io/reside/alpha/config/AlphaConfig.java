@@ -63,6 +63,13 @@ public interface AlphaConfig {
         /** The java launcher of replicas; default: the one running Alpha. */
         Optional<Path> java();
 
+        /**
+         * Class-data sharing: a training run per image after it is unpacked writes a class-data archive that every
+         * start of that image maps (faster starts; see the local runtime's {@code trainClassData}).
+         */
+        @WithDefault("true")
+        boolean classDataSharing();
+
         /** How long a version may take to become ready before it counts as failing. */
         @WithDefault("60s")
         Duration startTimeout();

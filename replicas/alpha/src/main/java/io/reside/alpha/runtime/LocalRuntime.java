@@ -313,6 +313,12 @@ public final class LocalRuntime implements WorkloadRuntime {
         List<String> command = new ArrayList<>();
         command.add(java());
         command.addAll(config.jvmOptions());
+        Path archive = appDir.resolve(CDS_ARCHIVE);
+        if (Files.isRegularFile(archive)) {
+            // an archive this JVM rejects (another java, changed options) is ignored: the start is just slower
+            command.add("-XX:SharedArchiveFile=" + archive);
+            command.add("-Xlog:cds=off");
+        }
         command.add("-jar");
         command.add(appDir.resolve("app/quarkus-run.jar").toString());
         ProcessBuilder pb = new ProcessBuilder(command).directory(appDir.resolve("app").toFile())
@@ -472,9 +478,57 @@ public final class LocalRuntime implements WorkloadRuntime {
             for (RegistryClient.Descriptor layer : image.layers()) {
                 Files.deleteIfExists(blobs.resolve(layer.digest().substring(7)));
             }
+            if (config.classDataSharing()) {
+                trainClassData(dir);
+            }
             return dir;
         } catch (IOException e) {
             throw new IllegalStateException("cannot unpack image " + ref + ": " + e.getMessage(), e);
+        }
+    }
+
+    static final String CDS_ARCHIVE = "app-cds.jsa";
+
+    /**
+     * Class-data sharing for the replicas of one image (SPEC 11: AppCDS): once per digest, right after unpacking, a
+     * training JVM runs the application with Quarkus's {@code quarkus.appcds.generate} and no configuration, so it
+     * loads and links what a start loads up to the configuration check, and exits; the JVM writes those classes to
+     * {@code app-cds.jsa} (a dynamic archive, {@code -XX:ArchiveClassesAtExit}), which every start of that digest then
+     * maps instead of loading the classes again. The archive records the jars' paths, sizes and times, so it is made on
+     * the unpacked files where they stay; it is written under another name and renamed, so a start never sees half of
+     * one. A training that fails or takes more than 60 s leaves no archive, and starts are as before.
+     */
+    private void trainClassData(Path dir) {
+        Path partial = dir.resolve(CDS_ARCHIVE + ".partial");
+        List<String> command = new ArrayList<>();
+        command.add(java());
+        command.addAll(config.jvmOptions());
+        command.add("-XX:ArchiveClassesAtExit=" + partial);
+        command.add("-Xlog:cds=off");
+        command.add("-Dquarkus.appcds.generate=true");
+        command.add("-jar");
+        command.add(dir.resolve("app/quarkus-run.jar").toString());
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.resolve("app").toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(dir.resolve("app-cds-training.log").toFile()));
+        pb.environment().keySet().removeIf(k -> k.startsWith("RESIDE_") || k.startsWith("QUARKUS_") || k.startsWith(
+                "ALPHA_"));
+        long t0 = System.nanoTime();
+        try {
+            Process p = pb.start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                LOG.warnf("class-data training of %s took over 60 s: its replicas start without an archive", dir);
+                return;
+            }
+            if (Files.exists(partial) && Files.size(partial) > 0) {
+                Files.move(partial, dir.resolve(CDS_ARCHIVE), StandardCopyOption.ATOMIC_MOVE);
+                LOG.infof("class data of %s archived in %d ms", dir.getFileName(),
+                        (System.nanoTime() - t0) / 1_000_000);
+            }
+        } catch (IOException e) {
+            LOG.warnf("no class-data archive for %s (%s): its replicas start without one", dir, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

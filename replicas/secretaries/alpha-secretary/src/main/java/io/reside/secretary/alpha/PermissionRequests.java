@@ -37,7 +37,8 @@ import io.reside.telegram.sdk.Texts;
  * of realm {@code telegram} holds {@code permission-request:decide} on Alpha (asking Alpha as each of them), reads the
  * pending requests as one of them, and sends each new request to each decider's chat with Approve and Reject. The
  * decision, made as the person who pressed, is then shown in every message the request was sent in, also when it was
- * made elsewhere (the CLI). What was sent where is kept in etcd, so a restart neither repeats nor forgets a message.
+ * made elsewhere (the CLI). What was sent where is kept in etcd, so a restart forgets no message and sends none again
+ * (except one cut between its send and that record: these sends are not keyed, there being no update to key them by).
  * A decider is reached in their private chat once they have talked to this secretary (the telegram replica lets a
  * handler write only to chats it was offered updates from).
  */
@@ -177,8 +178,11 @@ public class PermissionRequests {
                                         "request.reject"), "pr:" + r.id())));
                 sent.add(new Sent(d.telegramId(), id, language));
             } catch (ResideException e) {
-                LOG.infof("cannot bring permission request %s to %s yet (%s)", r.id(), d.userId(), e.getMessage());
+                LOG.debugf("cannot bring permission request %s to %s yet (%s)", r.id(), d.userId(), e.getMessage());
             }
+        }
+        if (sent.isEmpty()) {
+            return; // no decider reachable yet (none has talked to this secretary): tried again on the next pass
         }
         store.run(tx -> {
             tx.put(NOTICE, prefix + r.id(), new Notice(r.id(), replicaName, sent, null));
