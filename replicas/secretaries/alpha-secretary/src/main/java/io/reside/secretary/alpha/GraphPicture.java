@@ -83,6 +83,9 @@ final class GraphPicture {
         root.setProperty(LayeredOptions.SPACING_NODE_NODE, 24.0);
         root.setProperty(LayeredOptions.SPACING_NODE_NODE_BETWEEN_LAYERS, 44.0);
         root.setProperty(LayeredOptions.SPACING_EDGE_NODE_BETWEEN_LAYERS, 16.0);
+        // in a large graph, edges into the same box share their last stretch: thirty requirers of Alpha make one
+        // trunk, not thirty lines; a small one reads better with each edge on its own
+        root.setProperty(LayeredOptions.MERGE_EDGES, nodes.size() > 12);
         root.setProperty(LayeredOptions.LAYERING_STRATEGY, LayeringStrategy.COFFMAN_GRAHAM);
         root.setProperty(LayeredOptions.LAYERING_COFFMAN_GRAHAM_LAYER_BOUND,
                 Math.max(4, (int) Math.ceil(Math.sqrt(nodes.size()) * 1.5)));
