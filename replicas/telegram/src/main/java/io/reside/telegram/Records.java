@@ -7,6 +7,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.reside.contracts.telegram.v1.TelegramApi;
 import io.reside.etcd.DocType;
 
@@ -26,6 +27,7 @@ import io.reside.etcd.DocType;
  * <li>{@code commands/<handler>}: each handler's commands per language (the bot's menu is their union).</li>
  * </ul>
  */
+@RegisterForReflection(ignoreNested = false) // etcd documents: Jackson reads them in a native image too
 final class Records {
 
     private Records() {

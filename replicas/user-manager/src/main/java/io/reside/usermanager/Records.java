@@ -4,12 +4,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.reside.contracts.usermanager.v1.UserManagerApi;
 import io.reside.etcd.DocType;
 import io.reside.etcd.UniqueIndex;
 import io.reside.model.manifest.DisplayText;
 
 /** What the User Manager keeps in etcd, under {@code um/}. */
+@RegisterForReflection(ignoreNested = false) // etcd documents: Jackson reads them in a native image too
 final class Records {
 
     private Records() {

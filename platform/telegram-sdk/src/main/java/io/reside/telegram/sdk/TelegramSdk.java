@@ -58,6 +58,7 @@ public class TelegramSdk {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** A long callback payload, kept server-side. */
+    @io.quarkus.runtime.annotations.RegisterForReflection // an etcd document
     record Session(String data, Instant expiresAt) {
     }
 

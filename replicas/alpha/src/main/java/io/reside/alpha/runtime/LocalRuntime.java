@@ -75,6 +75,7 @@ public final class LocalRuntime implements WorkloadRuntime {
     });
 
     /** What is recorded of a running process, to adopt it after a restart of Alpha. */
+    @io.quarkus.runtime.annotations.RegisterForReflection // written and read as JSON
     record ProcessRecord(String key, String name, long pid, int port, String appDir, Instant startedAt) {
     }
 

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.etcd.DocType;
 import io.reside.etcd.UniqueIndex;
@@ -13,6 +14,7 @@ import io.reside.model.manifest.ReplicaManifest;
  * Alpha's records in etcd: the desired state of the cluster. Methods change them, each in one transaction; the
  * workload reconciler makes the runtime match them ({@code docs/adr/0006-desired-state-and-workload-reconciler.md}).
  */
+@RegisterForReflection(ignoreNested = false) // etcd documents: Jackson reads them in a native image too
 public final class Records {
 
     private Records() {

@@ -21,6 +21,7 @@ import io.reside.runtime.ResideConfig;
 public class Job implements QuarkusApplication {
 
     /** One run of the job. */
+    @io.quarkus.runtime.annotations.RegisterForReflection // written and read as JSON
     public record Run(String id, Instant at) {
     }
 

@@ -47,6 +47,7 @@ public class LoadWatcher {
      * @param viewer whose rights the watcher reads with: the requester, then the approver
      * @param shown what the message shows now (so it is edited only on a change)
      */
+    @io.quarkus.runtime.annotations.RegisterForReflection // an etcd document
     record Watch(String requestId, long chatId, int messageId, String viewer, String language, String shown,
             String replicaId, int versionId, Instant expiresAt) {
 

@@ -50,6 +50,7 @@ public class PermissionRequests {
     static final Duration DECIDERS_REFRESH = Duration.ofSeconds(10);
 
     /** One message a request was sent in. */
+    @io.quarkus.runtime.annotations.RegisterForReflection // an etcd document
     record Sent(long chatId, int messageId, String language) {
     }
 
@@ -58,6 +59,7 @@ public class PermissionRequests {
      *
      * @param decided the decision once shown in every message, else null
      */
+    @io.quarkus.runtime.annotations.RegisterForReflection // an etcd document
     record Notice(String requestId, String replicaName, List<Sent> sent, String decided) {
     }
 

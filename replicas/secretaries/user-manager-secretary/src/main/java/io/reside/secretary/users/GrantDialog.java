@@ -49,6 +49,7 @@ public class GrantDialog {
      * @param field the param being asked (index into the permission's fields)
      * @param grants for a revocation: the person's own grants, as offered
      */
+    @io.quarkus.runtime.annotations.RegisterForReflection // an etcd document
     record Form(String id, String kind, String targetUserId, String label, String contract, String permission,
             ObjectNode params, int field, List<UserManagerApi.UserGrant> grants, Instant expiresAt) {
 
