@@ -217,6 +217,21 @@ public class AlphaBot implements TelegramBot {
         return s.length() > max ? s.substring(0, max - 1) + "…" : s;
     }
 
+    /** At most {@code max} characters of HTML, cut after a whole line (each line closes its own tags). */
+    static String clipLines(String html, int max) {
+        if (html.length() <= max) {
+            return html;
+        }
+        int cut = html.lastIndexOf('\n', max - 2);
+        if (cut > 0) {
+            return html.substring(0, cut) + "\n…";
+        }
+        // one huge line: its text alone, clipped before it is escaped again (never half a tag or an entity)
+        String text = html.replaceAll("<[^>]+>", "").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
+                .replace("&amp;", "&");
+        return Html.escape(clip(text, max / 2));
+    }
+
     private static String params(JsonNode params) {
         return params == null || params.isEmpty() ? "" : " <code>" + Html.escape(params.toString()) + "</code>";
     }
@@ -277,15 +292,17 @@ public class AlphaBot implements TelegramBot {
                 .identity()))).append("</b> <code>").append(Html.escape(m.identity())).append("</code>\n<i>")
                 .append(Html.escape(description(m.displayInfo(), c.language()))).append("</i>\n\n")
                 .append(c.t("contract.methods"));
-        m.methods().forEach((name, method) -> html.append("\n• <code>").append(Html.escape(name)).append("</code> ")
-                .append(Html.escape(title(method.displayInfo(), c.language(), name))).append(method.requires() == null
-                        ? ""
-                        : " · <code>" + Html.escape(method.requires()) + "</code>"));
+        m.methods().forEach((name, method) -> {
+            String about = description(method.displayInfo(), c.language());
+            html.append("\n• <code>").append(Html.escape(name)).append("</code> ").append(Html.escape(title(method
+                    .displayInfo(), c.language(), name))).append(about.isEmpty() ? "" : " — " + Html.escape(about))
+                    .append(method.requires() == null ? "" : " · <code>" + Html.escape(method.requires()) + "</code>");
+        });
         html.append("\n\n").append(c.t("contract.permissions"));
         m.permissions().forEach((name, p) -> html.append("\n• <code>").append(Html.escape(name)).append("</code> ")
                 .append(Html.escape(title(p.displayInfo(), c.language(), name))).append(" — ").append(Html.escape(
                         description(p.displayInfo(), c.language()))));
-        c.edit(clip(html.toString(), 4000), Keyboard.of(Keyboard.Button.callback(c.t("back"), "cl:")));
+        c.edit(clipLines(html.toString(), 4000), Keyboard.of(Keyboard.Button.callback(c.t("back"), "cl:")));
     }
 
     private void contractList(Conversation c) {

@@ -293,6 +293,6 @@ public class LoadWatcher {
                         .append(" · ").append(Html.escape(g.requirement()));
             }
         }
-        return AlphaBot.clip(html.toString(), 4000);
+        return AlphaBot.clipLines(html.toString(), 4000);
     }
 }
