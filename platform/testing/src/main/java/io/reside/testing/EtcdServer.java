@@ -47,6 +47,9 @@ public final class EtcdServer implements AutoCloseable {
     private final Duration startTimeout;
     private final List<String> extraArgs;
     private final Path root;
+    private final boolean keep;
+    private final int fixedClientPort;
+    private final int fixedPeerPort;
     private final Path dataDir;
     private final Path logFile;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -62,10 +65,13 @@ public final class EtcdServer implements AutoCloseable {
         this.name = builder.name;
         this.startTimeout = builder.startTimeout;
         this.extraArgs = List.copyOf(builder.extraArgs);
+        this.keep = builder.directory != null;
+        this.fixedClientPort = builder.clientPort;
+        this.fixedPeerPort = builder.peerPort;
         try {
-            this.root = Files.createTempDirectory("reside-etcd-");
+            this.root = keep ? Files.createDirectories(builder.directory) : Files.createTempDirectory("reside-etcd-");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary directory for etcd", e);
+            throw new UncheckedIOException("cannot create the directory for etcd: " + e.getMessage(), e);
         }
         this.dataDir = root.resolve("data");
         this.logFile = root.resolve("etcd.log");
@@ -201,7 +207,9 @@ public final class EtcdServer implements AutoCloseable {
         try {
             stop();
         } finally {
-            deleteRecursively(root);
+            if (!keep) {
+                deleteRecursively(root);
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
             } catch (IllegalStateException e) {
@@ -217,9 +225,16 @@ public final class EtcdServer implements AutoCloseable {
 
     private EtcdServer startFirstTime() {
         IllegalStateException last = null;
-        for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
-            clientPort = freePort();
-            peerPort = freePort();
+        boolean fixed = fixedClientPort > 0;
+        // a member already on these ports would answer this one's health check: refuse before starting
+        if (fixed && (!portFree(fixedClientPort) || !portFree(fixedPeerPort))) {
+            close();
+            throw new IllegalStateException("etcd cannot listen on 127.0.0.1:" + fixedClientPort + " or :"
+                    + fixedPeerPort + ": another process holds the port; stop it or choose other ports");
+        }
+        for (int attempt = 1; attempt <= (fixed ? 1 : PORT_ATTEMPTS); attempt++) {
+            clientPort = fixed ? fixedClientPort : freePort();
+            peerPort = fixed ? fixedPeerPort : freePort();
             launch();
             try {
                 awaitHealthy();
@@ -229,9 +244,11 @@ public final class EtcdServer implements AutoCloseable {
                 // another process may have taken a port between probing and binding: try other ports
                 boolean portTaken = logTail(50).contains("address already in use");
                 kill();
-                if (!portTaken) {
+                if (!portTaken || fixed) {
                     close();
-                    throw e;
+                    throw portTaken ? new IllegalStateException("etcd cannot listen on 127.0.0.1:" + clientPort
+                            + " or :" + peerPort + ": another process holds the port; stop it or choose other ports",
+                            e) : e;
                 }
                 last = e;
             }
@@ -375,6 +392,14 @@ public final class EtcdServer implements AutoCloseable {
                 .findFirst();
     }
 
+    private static boolean portFree(int port) {
+        try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
@@ -409,6 +434,9 @@ public final class EtcdServer implements AutoCloseable {
         private String name = "reside-test";
         private Duration startTimeout = Duration.ofSeconds(30);
         private final List<String> extraArgs = new ArrayList<>();
+        private Path directory;
+        private int clientPort;
+        private int peerPort;
 
         private Builder() {
         }
@@ -428,6 +456,30 @@ public final class EtcdServer implements AutoCloseable {
         /** How long to wait for the member to answer its health check (default 30 s). */
         public Builder startTimeout(Duration startTimeout) {
             this.startTimeout = requireNonNull(startTimeout, "startTimeout");
+            return this;
+        }
+
+        /**
+         * Keeps the member's data and log in {@code directory} ({@code data/}, {@code etcd.log}), where a later member
+         * started on it finds them again; {@link EtcdServer#close()} then stops it without deleting anything. Default:
+         * a temporary directory, deleted on close.
+         */
+        public Builder directory(Path directory) {
+            this.directory = requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
+         * Listens on these loopback ports instead of free ones (a kept member restarted later must find its peer URL
+         * where its data says it is). A port taken by another process fails the start, saying so.
+         */
+        public Builder ports(int client, int peer) {
+            if (client < 1 || client > 65535 || peer < 1 || peer > 65535 || client == peer) {
+                throw new IllegalArgumentException("etcd ports must be two different ports from 1 to 65535, not "
+                        + client + " and " + peer);
+            }
+            this.clientPort = client;
+            this.peerPort = peer;
             return this;
         }
 

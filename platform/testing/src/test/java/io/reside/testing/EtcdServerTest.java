@@ -45,6 +45,26 @@ class EtcdServerTest {
     }
 
     @Test
+    void aMemberKeptInADirectoryFindsItsDataAgainInALaterMember(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        int client = freePort();
+        int peer = freePort();
+        try (EtcdServer first = EtcdServer.builder().directory(dir).ports(client, peer).start()) {
+            assertThat(first.clientPort()).isEqualTo(client);
+            put(first, "k", "kept");
+        }
+        assertThat(dir.resolve("data")).as("close keeps a member's own directory").isDirectory();
+        try (EtcdServer second = EtcdServer.builder().directory(dir).ports(client, peer).start()) {
+            assertThat(range(second, "k")).contains(b64("kept"));
+            // a second member on the same ports cannot start, and says why
+            assertThatThrownBy(() -> EtcdServer.builder().directory(dir.resolve("other")).ports(client, peer)
+                    .startTimeout(Duration.ofSeconds(10)).start()).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("another process holds the port");
+        }
+        assertThatThrownBy(() -> EtcdServer.builder().ports(2379, 2379)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void pausedMemberDoesNotAnswerUntilResumed() throws Exception {
         try (EtcdServer etcd = EtcdServer.start()) {
             etcd.pause();
@@ -64,6 +84,13 @@ class EtcdServerTest {
                 .hasMessageContaining("/nonexistent/etcd, which is not an executable file")
                 .hasMessageContaining("sudo apt-get install -y etcd-server")
                 .hasMessageContaining(EtcdServer.BINARY_ENV);
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     private void put(EtcdServer etcd, String key, String value) throws Exception {
