@@ -252,6 +252,9 @@ class TwoReplicasIT {
         // calls go through again, and the consumer's circuit breaker is past the refusals
         await().atMost(Duration.ofSeconds(30)).until(() -> IntStream.range(0, 4)
                 .allMatch(i -> drive("after etcd").path("ok").asBoolean()));
+        // and Alpha answers again by itself (until its watches resume it fails its permission checks closed, 503)
+        LocalCluster.awaitCondition("Alpha checks permissions again", Duration.ofSeconds(30),
+                () -> cluster.alpha().getReplica(provider.id()), r -> r != null);
     }
 
     @Test
