@@ -38,11 +38,11 @@ public final class Bench {
     private static void usage(String problem) {
         System.err.println(problem + "\nusage: platform/bench/run <benchmark> [--endpoints http://host:port] "
                 + "[--seconds N] [--rounds N] [--calibrate] [--loads N] [--users N]\nbenchmarks: tx, reconcile, rpc "
-                + "(--calibrate: rpc with the same path on both sides), load (--loads: how many replicas, default 8; --cds on|off|compare: class-data sharing, compare "
-                + "runs the loads once without it first), "
+                + "(--calibrate: rpc with the same path on both sides), load (--loads: how many replicas, default 8; "
+                + "--cds on|off|compare: class-data sharing, compare runs the loads once without it first), "
                 + "users (--users: how many managed users, default 10000), telegram (--updates N one at a time, "
-                + "default 100; --chats N --per-chat M for the burst, default 100 and 3), secretary (--samples N per figure, "
-                + "default 40; --extra N replicas loaded for the large graph, default 25)");
+                + "default 100; --chats N --per-chat M for the burst, default 100 and 3), secretary (--samples N "
+                + "per figure, default 40; --extra N replicas loaded for the large graph, default 25)");
         System.exit(2);
     }
 

@@ -176,12 +176,7 @@ public class GrantDialog {
         }
         k.row(UsersBot.navigation(c, after, page.next(), kind + ":up:"));
         k.row(Keyboard.Button.callback(c.t("cancel"), "x:"));
-        String html = c.t(kind.equals("g") ? "grant.pick.user" : "revoke.pick.user");
-        if (c.update().hasCallbackQuery()) {
-            c.edit(html, k);
-        } else {
-            c.reply(html, k);
-        }
+        show(c, c.t(kind.equals("g") ? "grant.pick.user" : "revoke.pick.user"), k);
     }
 
     static String clip(String s) {
@@ -295,7 +290,7 @@ public class GrantDialog {
             }
             f = f.with(f.contract(), parts[1], JsonNodeFactory.instance.objectNode(), 0);
             save(c, f);
-            next(c, f, true);
+            next(c, f);
         } else if (step.startsWith("v:") || step.startsWith("s:")) {
             ContractManifest.Permission p = permission(f.contract(), f.permission());
             List<ParamsForm.Field> fields = p == null ? List.of() : ParamsForm.fields(p.params());
@@ -319,7 +314,7 @@ public class GrantDialog {
             c.answerCallback(null, false);
             f = f.with(f.contract(), f.permission(), params, f.field() + 1);
             save(c, f);
-            next(c, f, true);
+            next(c, f);
         } else if (step.startsWith("ok:")) {
             c.answerCallback(null, false);
             confirmGrant(c, f);
@@ -333,8 +328,11 @@ public class GrantDialog {
                 : titles.contract(contract).map(m -> m.permissions().get(permission)).orElse(null);
     }
 
-    /** Asks the next param, or shows what will be granted and asks to confirm. */
-    private void next(Conversation c, Form f, boolean edit) {
+    /**
+     * Asks the next param, or shows what will be granted and asks to confirm: in place after a press, as a new
+     * message after a typed value.
+     */
+    private void next(Conversation c, Form f) {
         ContractManifest.Permission p = permission(f.contract(), f.permission());
         List<ParamsForm.Field> fields = p == null ? List.of() : ParamsForm.fields(p.params());
         Keyboard k = new Keyboard();
@@ -365,11 +363,7 @@ public class GrantDialog {
             }
         }
         k.row(Keyboard.Button.callback(c.t("cancel"), "x:"));
-        if (edit) {
-            c.edit(html, k);
-        } else {
-            c.reply(html, k);
-        }
+        show(c, html, k);
     }
 
     private String describe(Conversation c, String contract, String permission, JsonNode params) {
@@ -422,12 +416,12 @@ public class GrantDialog {
             params.set(field.name(), ParamsForm.value(p.params(), field, c.text()));
         } catch (IllegalArgumentException e) {
             c.reply(c.t("param.invalid", Html.escape(e.getMessage())));
-            next(c, f, false);
+            next(c, f);
             return true;
         }
         f = f.with(f.contract(), f.permission(), params, f.field() + 1);
         save(c, f);
-        next(c, f, false);
+        next(c, f);
         return true;
     }
 

@@ -9,12 +9,8 @@ import java.util.stream.Collectors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.reside.contracts.telegram.v1.TelegramApi;
 import io.reside.contracts.usermanager.v1.UserManagerApi;
-import io.reside.model.error.ResideException;
 import io.reside.model.manifest.ContractManifest;
 import io.reside.runtime.Contracts;
 import io.reside.runtime.client.RequirementClients;
@@ -149,14 +145,5 @@ public class UsersBot implements TelegramBot {
             row.add(Keyboard.Button.callback(c.t("page.next"), prefix + next));
         }
         return row.toArray(Keyboard.Button[]::new);
-    }
-
-    /** The answer to a refusal the pre-check did not foresee (a grant revoked meanwhile): the reason, escaped. */
-    static void refused(Conversation c, ResideException e) {
-        c.reply(Html.escape(e.getMessage()));
-    }
-
-    static ObjectNode params(JsonNode n) {
-        return n instanceof ObjectNode o ? o : null;
     }
 }
