@@ -21,11 +21,7 @@ import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.etcd.Store;
 import io.reside.etcd.StoreConfig;
 import io.reside.images.ImageBuilder;
-import io.reside.images.ImageReference;
 import io.reside.images.RegistryClient;
-import io.reside.model.manifest.ContractManifest;
-import io.reside.model.manifest.Manifest;
-import io.reside.model.manifest.Manifests;
 import io.reside.security.AccountKey;
 import io.reside.security.AccountRegistry;
 import io.reside.security.PublicKey;
@@ -43,7 +39,7 @@ import io.reside.testing.ReplicaProcess;
 public final class LocalCluster implements AutoCloseable {
 
     /** The registry named by the identities of images built with the default prefix. */
-    public static final String IDENTITY_REGISTRY = "localhost:5000";
+    public static final String IDENTITY_REGISTRY = LocalImages.IDENTITY_REGISTRY;
 
     private final Path dir;
     private final EtcdServer etcd;
@@ -53,7 +49,7 @@ public final class LocalCluster implements AutoCloseable {
     private final PublicKey alphaKey;
     private final Store store;
     private final AccountRegistry accounts;
-    private final ImageBuilder builder;
+    private final LocalImages images;
     private final AlphaApi admin;
     private final String claimCode;
     private final Path alphaApp;
@@ -80,7 +76,7 @@ public final class LocalCluster implements AutoCloseable {
         env.put("RESIDE_CLUSTER", "test");
         env.put("RESIDE_ACCOUNT_KEY_FILE", alphaKeyFile.toString());
         env.put("ALPHA_LOCAL_STATE_DIR", dir.resolve("alpha").toString());
-        env.put("ALPHA_REGISTRY_MIRROR", IDENTITY_REGISTRY + "=" + registry.address());
+        env.put("ALPHA_REGISTRY_MIRROR", LocalImages.mirror(registry.address()));
         env.put("ALPHA_BOOTSTRAP_OPERATOR_PUBLIC_KEY", operator.publicKey().toBase64url());
         env.put("ALPHA_RECONCILE_INTERVAL", "500ms");
         env.putAll(alphaEnv);
@@ -91,7 +87,8 @@ public final class LocalCluster implements AutoCloseable {
         alphaKey = AccountKey.fromPem(Files.readString(alphaKeyFile)).publicKey();
         store = Store.connect(StoreConfig.builder().endpoints(etcd.endpoint()).cluster("test").build());
         accounts = AccountRegistry.open(store, Duration.ofSeconds(10));
-        builder = new ImageBuilder(RegistryClient.Options.DEFAULT, dir.resolve("jib"));
+        images = new LocalImages(new ImageBuilder(RegistryClient.Options.DEFAULT, dir.resolve("jib")), registry
+                .address());
         admin = SignedClient.of(AlphaApi.class, URI.create(alpha.baseUrl()), operator, alphaKey);
         claimCode = claimCodes.read(dir.resolve("alpha"));
         admin.claimSuperAdminAccess(new AlphaApi.ClaimSuperAdminAccess(claimCode));
@@ -255,13 +252,7 @@ public final class LocalCluster implements AutoCloseable {
      * @return the image to load, as its identity names it ({@code localhost:5000/reside/replicas/<name>:<tag>})
      */
     public String push(Path quarkusApp, String tag) {
-        for (ContractManifest contract : contractsIn(quarkusApp)) {
-            builder.buildContract(Manifests.toJson(contract), mirrored(ImageReference.parse(contract.identity()
-                    + ":latest")));
-        }
-        String identity = Manifests.parse(replicaManifest(quarkusApp), quarkusApp.toString()).identity();
-        builder.buildReplica(quarkusApp, ImageBuilder.SCRATCH, mirrored(ImageReference.parse(identity + ":" + tag)));
-        return identity + ":" + tag;
+        return images.push(quarkusApp, tag).image();
     }
 
     /**
@@ -366,47 +357,6 @@ public final class LocalCluster implements AutoCloseable {
         throw new IllegalStateException("not within " + timeout + ": " + what + "; last seen: " + (failure != null
                 ? failure.toString()
                 : String.valueOf(last)), failure);
-    }
-
-    private ImageReference mirrored(ImageReference ref) {
-        String registryAddress = ref.registry().equals(IDENTITY_REGISTRY) ? registry.address() : ref.registry();
-        return new ImageReference(registryAddress, ref.repository(), ref.tag(), null);
-    }
-
-    private static String replicaManifest(Path quarkusApp) {
-        for (Manifest m : manifestsIn(quarkusApp.resolve("app"))) {
-            if (!(m instanceof ContractManifest)) {
-                return Manifests.toJson(m);
-            }
-        }
-        throw new IllegalArgumentException(quarkusApp + " holds no replica manifest: is it a replica module?");
-    }
-
-    private static List<ContractManifest> contractsIn(Path quarkusApp) {
-        List<ContractManifest> result = new ArrayList<>();
-        for (Path dir : List.of(quarkusApp.resolve("app"), quarkusApp.resolve("lib/main"))) {
-            for (Manifest m : manifestsIn(dir)) {
-                if (m instanceof ContractManifest c) {
-                    result.add(c);
-                }
-            }
-        }
-        return result;
-    }
-
-    private static List<Manifest> manifestsIn(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        List<Manifest> result = new ArrayList<>();
-        try (Stream<Path> jars = Files.list(dir)) {
-            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
-                result.addAll(Manifests.readJar(jar));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return result;
     }
 
     private static int freePort() throws IOException {

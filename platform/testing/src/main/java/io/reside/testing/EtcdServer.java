@@ -348,6 +348,15 @@ public final class EtcdServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The etcd binary this machine would use ({@link #BINARY_PROPERTY}, {@link #BINARY_ENV}, the {@code PATH}).
+     *
+     * @throws IllegalStateException when there is none, saying how to install it
+     */
+    public static Path binary() {
+        return resolveBinary(null);
+    }
+
     static Path resolveBinary(Path explicit) {
         if (explicit != null) {
             return requireExecutable(explicit, "the configured etcd binary");

@@ -93,6 +93,10 @@ public final class RegistryServer implements AutoCloseable {
         return URI.create("http://" + address());
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
     public int port() {
         return port;
     }
@@ -162,6 +166,15 @@ public final class RegistryServer implements AutoCloseable {
         close();
         throw new IllegalStateException("the registry did not answer on " + url() + " within " + timeout + ": "
                 + logTail(20));
+    }
+
+    /**
+     * The registry binary this machine would use.
+     *
+     * @throws IllegalStateException when there is none, saying how to install it
+     */
+    public static Path binary() {
+        return resolveBinary();
     }
 
     static Path resolveBinary() {

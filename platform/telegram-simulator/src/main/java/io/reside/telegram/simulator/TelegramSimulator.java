@@ -518,6 +518,20 @@ public final class TelegramSimulator implements AutoCloseable {
     }
 
     /** A monotonic counter of changes (messages, edits, users): the web page polls it. */
+    /**
+     * Numbers the next updates from {@code first} on (never lowers the counter): a bot keeps its confirmed offset
+     * across restarts of a simulator, as Telegram's update ids only grow, so a simulator that stands in for the same
+     * bot again ({@code reside dev} resumed) must continue above the ids it gave before.
+     */
+    public synchronized void startUpdateIdsAt(int first) {
+        nextUpdateId = Math.max(nextUpdateId, first);
+    }
+
+    /** The id the next update will get. */
+    public synchronized int nextUpdateId() {
+        return nextUpdateId;
+    }
+
     public synchronized long version() {
         return version;
     }

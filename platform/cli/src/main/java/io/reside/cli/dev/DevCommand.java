@@ -1,0 +1,118 @@
+package io.reside.cli.dev;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import io.reside.cli.CliException;
+import io.reside.cli.ExitCodes;
+import io.reside.cli.Progress;
+import io.reside.contracts.alpha.v1.AlphaApi;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** {@code reside dev}: the whole cluster on this machine (SPEC 9). */
+@Command(
+        name = "dev",
+        mixinStandardHelpOptions = true,
+        subcommands = { DevStatusCommand.class,
+                DevLogsCommand.class, DevChatCommand.class },
+        description = {
+                "Runs a whole ReSide cluster on this machine until Ctrl-C: etcd, a registry, Alpha, the User Manager,"
+                        + " telegram and both secretaries, and the Telegram simulator with a chat page (unless "
+                        + "TELEGRAM_BOT_TOKEN is set).",
+                "Run again, it resumes the same cluster; --reset starts afresh." })
+public class DevCommand implements Callable<Integer> {
+
+    @Option(
+            names = "--state-dir",
+            scope = ScopeType.INHERIT,
+            description = "The cluster's state directory "
+                    + "(default: .reside/dev in the repository).")
+    Path stateDir;
+
+    @Option(names = "--reset", description = "Delete the state directory first: a new cluster.")
+    boolean reset;
+
+    @Option(
+            names = "--chat-port",
+            description = "The simulator's port (its chat page); default: the port of the "
+                    + "first start.")
+    Integer chatPort;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Stack traces with errors.")
+    boolean verbose;
+
+    /** The repository: {@code reside.home} (set by {@code ./reside}), else the working directory. */
+    static Path home() {
+        String home = System.getProperty("reside.home");
+        return (home == null || home.isBlank() ? Path.of("") : Path.of(home)).toAbsolutePath().normalize();
+    }
+
+    DevDir dir() {
+        return stateDir != null ? new DevDir(stateDir.toAbsolutePath().normalize()) : DevDir.defaultFor(home());
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Path home = home();
+        DevDir dir = dir();
+        Progress progress = Progress.onStderr();
+        DevCluster cluster = new DevCluster(home, dir, progress, System.getenv("TELEGRAM_BOT_TOKEN"), chatPort);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            progress.line("stopping: Alpha and its replicas, the simulator, the registry, etcd...");
+            cluster.close();
+            progress.line("stopped; the cluster is kept in " + dir.root() + ": ./reside dev resumes it");
+            stopped.countDown();
+        }, "reside-dev-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        progress.line((java.nio.file.Files.exists(dir.operatorKey()) && !reset ? "resuming the dev cluster in "
+                : "starting a dev cluster"
+                        + " in ")
+                + dir.root());
+        DevCluster.Ready ready;
+        try {
+            ready = cluster.start(reset);
+        } catch (RuntimeException e) {
+            if (!(e instanceof CliException c && c.exitCode() == ExitCodes.BUSY)) {
+                progress.line("stopping what was started...");
+            }
+            Runtime.getRuntime().removeShutdownHook(hook);
+            cluster.close();
+            throw e;
+        }
+        System.out.println(summary(ready, dir, cluster));
+        System.out.flush();
+        stopped.await(); // until SIGINT or SIGTERM: the hook stops the cluster, then the JVM exits
+        return ExitCodes.OK;
+    }
+
+    static String summary(DevCluster.Ready ready, DevDir dir, DevCluster cluster) {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("%nReSide dev cluster %s in %.1f s: everything runs.%n", ready.resumed()
+                ? "resumed"
+                : "started", ready.took().toMillis() / 1000.0));
+        DevDir.Running r = ready.running();
+        out.append(String.format("  %-24s %-28s log %s%n", "alpha", r.alpha(), cluster.relative(dir.alphaLog())));
+        for (AlphaApi.Replica replica : ready.replicas()) {
+            out.append(String.format("  %-24s %-28s log %s%n", replica.name() + " v" + replica.currentVersionId(),
+                    replica.endpoints().getOrDefault("local", "-"), cluster.relative(dir.logs().resolve(replica
+                            .name() + "-" + replica.currentVersionId() + ".log"))));
+        }
+        out.append(String.format("  %-24s %-28s data %s%n", "etcd", r.etcd(), cluster.relative(dir.etcd())));
+        out.append(String.format("  %-24s %-28s images %s%n", "registry", r.registry(), cluster.relative(dir
+                .registry())));
+        if (r.chat() != null) {
+            out.append(String.format("%nChat: open %s and write as Operator (you, with the operator's permissions),"
+                    + " or run ./reside dev chat%n", r.chat()));
+        } else {
+            out.append(String.format("%nChat: write to your bot in Telegram (TELEGRAM_BOT_TOKEN).%n"));
+        }
+        out.append("Status: ./reside dev status. Logs: ./reside dev logs <replica>. Stop: Ctrl-C (the cluster is "
+                + "kept; --reset starts afresh).");
+        return out.toString();
+    }
+}
