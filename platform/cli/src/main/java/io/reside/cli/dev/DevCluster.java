@@ -240,10 +240,9 @@ public final class DevCluster implements AutoCloseable {
     }
 
     private DevDir.Ports ports() {
-        Optional<DevDir.Ports> kept = dir.ports();
-        DevDir.Ports p = kept.orElseGet(() -> new DevDir.Ports(freePort(), freePort(), freePort(),
-                chatPortWanted != null ? chatPortWanted : freePort()));
-        if (chatPortWanted != null && chatPortWanted != p.chat()) {
+        DevDir.Ports p = dir.ports().orElseGet(() -> new DevDir.Ports(freePort(), freePort(), freePort(),
+                freePort()));
+        if (chatPortWanted != null) {
             p = new DevDir.Ports(p.etcdClient(), p.etcdPeer(), p.alpha(), chatPortWanted);
         }
         dir.write("ports.json", p);
