@@ -30,6 +30,7 @@ public final class Bench {
             case "users" -> new UsersBenchmark(new Options(options)).run();
             case "telegram" -> new TelegramBenchmark(new Options(options)).run();
             case "secretary" -> new SecretaryBenchmark(new Options(options)).run();
+            case "dev" -> new DevBenchmark(new Options(options)).run();
             default -> usage("unknown benchmark '" + args[0] + "'");
         }
         System.exit(0);
@@ -42,7 +43,9 @@ public final class Bench {
                 + "--cds on|off|compare: class-data sharing, compare runs the loads once without it first), "
                 + "users (--users: how many managed users, default 10000), telegram (--updates N one at a time, "
                 + "default 100; --chats N --per-chat M for the burst, default 100 and 3), secretary (--samples N "
-                + "per figure, default 40; --extra N replicas loaded for the large graph, default 25)");
+                + "per figure, default 40; --extra N replicas loaded for the large graph, default 25), dev (reside dev "
+                + "cold and warm to ready, and idle RSS; --rounds N, default 2; --idle S seconds before RSS, "
+                + "default 10)");
         System.exit(2);
     }
 

@@ -334,10 +334,27 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Polls {@code probe} every 100 ms until {@code done} holds, up to {@code timeout}. */
     public static <T> T awaitCondition(String what, Duration timeout, Supplier<T> probe, Predicate<T> done) {
+        return awaitCondition(what, timeout, probe, done, () -> false, null);
+    }
+
+    /**
+     * Polls {@code probe} every 100 ms until {@code done} holds, up to {@code timeout}; a probe that throws is asked
+     * again (what it threw is reported if time runs out).
+     *
+     * @param stop checked before each probe: true ends the wait at once ({@code IllegalStateException} "stopped
+     *        while waiting for ...")
+     * @param fatal what a probe throws when waiting longer cannot help (thrown on at once); null: none
+     * @throws IllegalStateException when the time is up, naming {@code what} and the last thing seen
+     */
+    public static <T> T awaitCondition(String what, Duration timeout, Supplier<T> probe, Predicate<T> done,
+            java.util.function.BooleanSupplier stop, Class<? extends RuntimeException> fatal) {
         long deadline = System.nanoTime() + timeout.toNanos();
         T last = null;
         RuntimeException failure = null;
         while (System.nanoTime() < deadline) {
+            if (stop.getAsBoolean()) {
+                throw new IllegalStateException("stopped while waiting for " + what);
+            }
             try {
                 last = probe.get();
                 failure = null;
@@ -345,6 +362,9 @@ public final class LocalCluster implements AutoCloseable {
                     return last;
                 }
             } catch (RuntimeException e) {
+                if (fatal != null && fatal.isInstance(e)) {
+                    throw e;
+                }
                 failure = e;
             }
             try {

@@ -50,6 +50,7 @@ public final class EtcdServer implements AutoCloseable {
     private final boolean keep;
     private final int fixedClientPort;
     private final int fixedPeerPort;
+    private final boolean detached;
     private final Path dataDir;
     private final Path logFile;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -68,6 +69,7 @@ public final class EtcdServer implements AutoCloseable {
         this.keep = builder.directory != null;
         this.fixedClientPort = builder.clientPort;
         this.fixedPeerPort = builder.peerPort;
+        this.detached = builder.detached;
         try {
             this.root = keep ? Files.createDirectories(builder.directory) : Files.createTempDirectory("reside-etcd-");
         } catch (IOException e) {
@@ -75,9 +77,11 @@ public final class EtcdServer implements AutoCloseable {
         }
         this.dataDir = root.resolve("data");
         this.logFile = root.resolve("etcd.log");
-        // never leave an etcd behind when a test JVM exits without closing it
+        // never leave an etcd behind when a test JVM exits without closing it (a detached member's owner stops it)
         this.shutdownHook = new Thread(this::destroyQuietly, "etcd-server-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        if (!detached) {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
     }
 
     /** Starts a member with the defaults: free loopback ports, 30 s to become healthy. */
@@ -211,7 +215,9 @@ public final class EtcdServer implements AutoCloseable {
                 deleteRecursively(root);
             }
             try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                if (!detached) {
+                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                }
             } catch (IllegalStateException e) {
                 // the JVM is already shutting down: the hook runs anyway
             }
@@ -277,7 +283,7 @@ public final class EtcdServer implements AutoCloseable {
                 "--log-outputs", "stderr",
                 "--log-level", "warn"));
         command.addAll(extraArgs);
-        ProcessBuilder pb = new ProcessBuilder(command)
+        ProcessBuilder pb = new ProcessBuilder(detached ? OwnSession.wrap(command) : command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         try {
@@ -446,6 +452,7 @@ public final class EtcdServer implements AutoCloseable {
         private Path directory;
         private int clientPort;
         private int peerPort;
+        private boolean detached;
 
         private Builder() {
         }
@@ -489,6 +496,16 @@ public final class EtcdServer implements AutoCloseable {
             }
             this.clientPort = client;
             this.peerPort = peer;
+            return this;
+        }
+
+        /**
+         * For a member that a command owns ({@code reside dev}) rather than a test: it runs in a session of its own
+         * ({@link OwnSession}: a Ctrl-C in the terminal does not reach it) and no shutdown hook kills it, so the
+         * owner stops it after what depends on it. Default: a test's member, killed when the JVM exits.
+         */
+        public Builder detached() {
+            this.detached = true;
             return this;
         }
 

@@ -9,13 +9,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** What {@link ChildJvm} and {@link ReplicaProcess} share: the java binary, the output pump, a kill. */
-final class JvmProcesses {
+public final class JvmProcesses {
 
     private JvmProcesses() {
     }
 
     /** The {@code java} binary running this JVM. */
-    static String javaBinary() {
+    public static String javaBinary() {
         return ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }

@@ -38,7 +38,7 @@ public final class RegistryServer implements AutoCloseable {
     private final Process process;
     private final Thread shutdownHook;
 
-    private RegistryServer(Path binary, Path storage, boolean temporary, Duration startTimeout) {
+    private RegistryServer(Path binary, Path storage, boolean temporary, boolean detached, Duration startTimeout) {
         this.temporary = temporary;
         this.root = storage;
         try {
@@ -58,20 +58,23 @@ public final class RegistryServer implements AutoCloseable {
                     http:
                       addr: 127.0.0.1:%d
                     """.formatted(storage.resolve("data"), port));
-            this.process = new ProcessBuilder(binary.toString(), "serve", config.toString())
+            List<String> command = List.of(binary.toString(), "serve", config.toString());
+            this.process = new ProcessBuilder(detached ? OwnSession.wrap(command) : command)
                     .redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the registry " + binary + ": " + e.getMessage(), e);
         }
-        this.shutdownHook = new Thread(process::destroyForcibly, "registry-server-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.shutdownHook = detached ? null : new Thread(process::destroyForcibly, "registry-server-shutdown");
+        if (shutdownHook != null) {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
         awaitReady(startTimeout);
     }
 
     /** A registry with temporary storage, deleted by {@link #close()}. */
     public static RegistryServer start() {
         try {
-            return new RegistryServer(resolveBinary(), Files.createTempDirectory("reside-registry-"), true,
+            return new RegistryServer(resolveBinary(), Files.createTempDirectory("reside-registry-"), true, false,
                     Duration.ofSeconds(30));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary directory for the registry", e);
@@ -80,7 +83,16 @@ public final class RegistryServer implements AutoCloseable {
 
     /** A registry keeping its storage in {@code storage} (created if needed, kept by {@link #close()}). */
     public static RegistryServer start(Path storage) {
-        return new RegistryServer(resolveBinary(), storage, false, Duration.ofSeconds(30));
+        return new RegistryServer(resolveBinary(), storage, false, false, Duration.ofSeconds(30));
+    }
+
+    /**
+     * A registry that a command owns ({@code reside dev}): its storage kept in {@code storage}, run in a session of
+     * its own ({@link OwnSession}: a Ctrl-C in the terminal does not reach it) and not killed by a shutdown hook, so
+     * that the owner stops it after what depends on it.
+     */
+    public static RegistryServer startDetached(Path storage) {
+        return new RegistryServer(resolveBinary(), storage, false, true, Duration.ofSeconds(30));
     }
 
     /** {@code 127.0.0.1:<port>}: the registry part of image names pushed here. */
@@ -123,7 +135,9 @@ public final class RegistryServer implements AutoCloseable {
             process.destroyForcibly();
         }
         try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            if (shutdownHook != null) {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            }
         } catch (IllegalStateException e) {
             // shutting down already
         }

@@ -41,6 +41,7 @@ import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.contracts.usermanager.v1.UserManagerApi;
 import io.reside.etcd.Store;
 import io.reside.etcd.StoreConfig;
+import io.reside.harness.LocalCluster;
 import io.reside.harness.LocalImages;
 import io.reside.harness.SignedClient;
 import io.reside.images.ImageBuilder;
@@ -50,6 +51,8 @@ import io.reside.security.AccountRegistry;
 import io.reside.security.PublicKey;
 import io.reside.telegram.simulator.TelegramSimulator;
 import io.reside.testing.EtcdServer;
+import io.reside.testing.JvmProcesses;
+import io.reside.testing.OwnSession;
 import io.reside.testing.RegistryServer;
 import io.reside.testing.ReplicaProcess;
 
@@ -136,7 +139,9 @@ public final class DevCluster implements AutoCloseable {
      */
     public Ready start(boolean reset) {
         long t0 = System.nanoTime();
-        lock();
+        if (lock == null) {
+            lock();
+        }
         if (reset) {
             wipe();
         }
@@ -161,7 +166,12 @@ public final class DevCluster implements AutoCloseable {
 
     // ------------------------------------------------------------------ the state directory
 
-    private void lock() {
+    /**
+     * Takes the state directory for this process: a second {@code reside dev} on it is refused.
+     *
+     * @throws CliException ({@link ExitCodes#BUSY}) when another {@code reside dev} runs from it
+     */
+    public void lock() {
         try {
             Files.createDirectories(dir.root());
             Files.setPosixFilePermissions(dir.root(), PosixFilePermissions.fromString("rwx------"));
@@ -269,8 +279,9 @@ public final class DevCluster implements AutoCloseable {
     private void startEtcd(DevDir.Ports ports) {
         Step s = step("etcd");
         try {
+            // detached: a Ctrl-C in the terminal reaches only this process, which stops etcd last
             etcd = EtcdServer.builder().name("reside-dev").directory(dir.etcd()).ports(ports.etcdClient(), ports
-                    .etcdPeer()).start();
+                    .etcdPeer()).detached().start();
         } catch (RuntimeException e) {
             throw s.failed(e.getMessage(), "its log is in " + dir.etcd() + "; free the port or start afresh with "
                     + "./reside dev --reset");
@@ -286,7 +297,7 @@ public final class DevCluster implements AutoCloseable {
     private void startRegistry() {
         Step s = step("registry");
         try {
-            registry = RegistryServer.start(dir.registry());
+            registry = RegistryServer.startDetached(dir.registry());
         } catch (RuntimeException e) {
             throw s.failed(e.getMessage(), "its log is " + dir.registry().resolve("registry.log"));
         }
@@ -347,12 +358,16 @@ public final class DevCluster implements AutoCloseable {
             throw s.failed(app + " is not built", "build it with ./mvnw -B package -DskipTests (./reside does "
                     + "this by itself)");
         }
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
+        List<String> cmd = new ArrayList<>(List.of(JvmProcesses.javaBinary(), // Alpha (and its replicas) run on this JDK
+                "-Xmx256m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=" + ports.alpha(), "-Dquarkus.http.host=127.0.0.1",
                 // names the state directory on Alpha's command line: a leftover Alpha is recognised by it
                 "-Dreside-dev-state=" + dir.root(), "-jar", app.resolve("quarkus-run.jar").toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect
-                .appendTo(dir.alphaLog().toFile()));
+        // a session of its own: a Ctrl-C in the terminal reaches only this process, which stops Alpha (and Alpha its
+        // replicas) while etcd still runs, so that they release their leases
+        ProcessBuilder pb = new ProcessBuilder(OwnSession.wrap(cmd)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect
+                        .appendTo(dir.alphaLog().toFile()));
         Map<String, String> env = pb.environment();
         env.put("RESIDE_ETCD_ENDPOINTS", etcd.endpoint());
         env.put("RESIDE_CLUSTER", CLUSTER);
@@ -503,7 +518,7 @@ public final class DevCluster implements AutoCloseable {
             AlphaApi.Replica now = admin.getReplica(replicaId);
             if (now.currentVersion() != null && now.currentVersion().id() == versionId) {
                 s.status(now.currentVersion().status());
-                if ("failed".equals(now.currentVersion().status())) {
+                if ("error".equals(now.currentVersion().status())) {
                     throw new CliException(ExitCodes.FAILURE, now.name() + " version " + versionId + " failed: "
                             + now.currentVersion().statusMessage() + "; its log: " + dir.logs().resolve(now.name()
                                     + "-" + versionId + ".log")
@@ -599,6 +614,11 @@ public final class DevCluster implements AutoCloseable {
         started.push(c);
     }
 
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** Stops everything this cluster started, last started first; the state directory stays. */
     @Override
     public synchronized void close() {
@@ -654,34 +674,22 @@ public final class DevCluster implements AutoCloseable {
         return new Step(progress.step(label));
     }
 
-    /** Polls every 100 ms until {@code done}; a {@link CliException} from the probe ends the wait at once. */
+    /**
+     * Polls every 100 ms until {@code done} (the harness's loop); a {@link CliException} from the probe ends the wait
+     * at once, and so does {@link #close()}.
+     */
     private <T> T await(Step s, String what, Duration timeout, Supplier<T> probe, Predicate<T> done) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        T last = null;
-        RuntimeException failure = null;
-        while (System.nanoTime() < deadline) {
+        try {
+            return LocalCluster.awaitCondition(what, timeout, probe, done, () -> closed, CliException.class);
+        } catch (IllegalStateException e) {
             if (closed) {
                 throw new CliException(ExitCodes.FAILURE, "stopped while waiting for " + what);
             }
-            try {
-                last = probe.get();
-                failure = null;
-                if (done.test(last)) {
-                    return last;
-                }
-            } catch (CliException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                failure = e;
+            if (s != null) {
+                throw s.failed(e.getMessage(), "see " + dir.alphaLog() + " and " + relative(dir.logs()) + "/");
             }
-            sleep(100);
+            throw e;
         }
-        String seen = failure != null ? failure.getMessage() : String.valueOf(last);
-        String reason = "not within " + timeout.toSeconds() + " s: " + what + " (last seen: " + seen + ")";
-        if (s != null) {
-            throw s.failed(reason, "see " + dir.alphaLog() + " and " + relative(dir.logs()) + "/");
-        }
-        throw new IllegalStateException(reason);
     }
 
     /**
@@ -715,12 +723,6 @@ public final class DevCluster implements AutoCloseable {
         } catch (IOException e) {
             return "(cannot read " + file + ": " + e.getMessage() + ")";
         }
-    }
-
-    /** The java of this JVM: Alpha runs on the same JDK (and runs its replicas on it). */
-    private static String javaBinary() {
-        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin",
-                "java").toString());
     }
 
     private static int freePort() {

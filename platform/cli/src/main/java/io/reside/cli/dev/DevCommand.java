@@ -1,12 +1,14 @@
 package io.reside.cli.dev;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.reside.cli.CliException;
 import io.reside.cli.ExitCodes;
 import io.reside.cli.Progress;
+import io.reside.cli.Signals;
 import io.reside.contracts.alpha.v1.AlphaApi;
 
 import picocli.CommandLine.Command;
@@ -61,33 +63,55 @@ public class DevCommand implements Callable<Integer> {
         DevDir dir = dir();
         Progress progress = Progress.onStderr();
         DevCluster cluster = new DevCluster(home, dir, progress, System.getenv("TELEGRAM_BOT_TOKEN"), chatPort);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            progress.line("stopping: Alpha and its replicas, the simulator, the registry, etcd...");
-            cluster.close();
-            progress.line("stopped; the cluster is kept in " + dir.root() + ": ./reside dev resumes it");
-            stopped.countDown();
-        }, "reside-dev-stop");
+        cluster.lock(); // first: a second reside dev says so before anything else
+        // Ctrl-C (SIGINT) or SIGTERM: while starting, stop what was started (the start then fails, saying it was
+        // stopped); once running, this thread stops the cluster in order and reside dev exits 0. The shutdown hook
+        // covers the JVM exiting any other way (SIGHUP, a closed terminal).
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        AtomicBoolean running = new AtomicBoolean();
+        Signals.onStop(() -> {
+            stopRequested.countDown();
+            if (!running.get()) {
+                cluster.close();
+            }
+        });
+        Thread hook = new Thread(() -> stop(cluster, progress, dir), "reside-dev-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        progress.line((java.nio.file.Files.exists(dir.operatorKey()) && !reset ? "resuming the dev cluster in "
-                : "starting a dev cluster"
-                        + " in ")
-                + dir.root());
+        progress.line((Files.exists(dir.operatorKey()) && !reset ? "resuming the dev cluster in "
+                : "starting a dev cluster in ") + dir.root());
         DevCluster.Ready ready;
         try {
             ready = cluster.start(reset);
         } catch (RuntimeException e) {
-            if (!(e instanceof CliException c && c.exitCode() == ExitCodes.BUSY)) {
-                progress.line("stopping what was started...");
-            }
-            Runtime.getRuntime().removeShutdownHook(hook);
+            progress.line("stopping what was started...");
             cluster.close();
+            removeHook(hook);
             throw e;
         }
+        running.set(true);
         System.out.println(summary(ready, dir, cluster));
         System.out.flush();
-        stopped.await(); // until SIGINT or SIGTERM: the hook stops the cluster, then the JVM exits
+        stopRequested.await();
+        stop(cluster, progress, dir);
+        removeHook(hook);
         return ExitCodes.OK;
+    }
+
+    private static void stop(DevCluster cluster, Progress progress, DevDir dir) {
+        if (cluster.isClosed()) {
+            return;
+        }
+        progress.line("stopping: Alpha and its replicas, the simulator, the registry, etcd...");
+        cluster.close();
+        progress.line("stopped; the cluster is kept in " + dir.root() + ": ./reside dev resumes it");
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is exiting already: the hook finds the cluster closed
+        }
     }
 
     static String summary(DevCluster.Ready ready, DevDir dir, DevCluster cluster) {

@@ -41,7 +41,8 @@ import io.reside.security.AccountKey;
  * Runs each version as a child process of Alpha, as a pod would run it: the image's layers pulled from the registry
  * by digest into {@code <state-dir>/images/<digest>} (so the registry is the one source of images), the Quarkus
  * application started with the host's {@code java} and memory-conscious options, the {@code RESIDE_*} environment a
- * pod would get, a free loopback port published as the {@code local} endpoint, and stdout and stderr in
+ * pod would get, a loopback port published as the {@code local} endpoint (the one it had before when that is free,
+ * so an instance's endpoint survives restarts), and stdout and stderr in
  * {@code <state-dir>/logs/<name>-<version>.log}.
  * <p>
  * A process that exits is started again with backoff (its version {@code degraded}, then {@code error} after
@@ -304,13 +305,42 @@ public final class LocalRuntime implements WorkloadRuntime {
         }
     }
 
+    /**
+     * The port the instance's current version served on before (its recorded {@code local} endpoint) when that port
+     * is free, else a free one: an instance keeps its endpoint across restarts of Alpha and of {@code reside dev}, as
+     * a Service keeps its name, so the replicas wired to it need no new endpoint before they can call it again.
+     */
+    private static int portFor(Desired d) {
+        String local = d.replica().currentVersionId() == d.version().id() && d.replica().endpoints() != null ? d
+                .replica().endpoints().get("local") : null;
+        if (local != null) {
+            try {
+                int port = URI.create(local).getPort();
+                if (port > 0 && portFree(port)) {
+                    return port;
+                }
+            } catch (IllegalArgumentException e) {
+                // not a URL: a free port then
+            }
+        }
+        return freePort();
+    }
+
+    private static boolean portFree(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static long backoff(int restarts) {
         return TimeUnit.MILLISECONDS.toNanos(Math.min(30_000, 500L << Math.min(restarts, 6)));
     }
 
     private void start(Workload w, Desired d) {
         Path appDir = unpacked(d);
-        int port = freePort();
+        int port = portFor(d);
         List<String> command = new ArrayList<>();
         command.add(java());
         command.addAll(config.jvmOptions());
