@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 
 import io.quarkus.picocli.runtime.PicocliCommandLineFactory;
+import io.reside.cli.cluster.Errors;
 
 import picocli.CommandLine;
 
@@ -22,7 +23,8 @@ public class CommandLineSetup {
         return factory.create().setExecutionExceptionHandler((e, cmd, parsed) -> {
             boolean verbose = Arrays.asList(parsed.originalArgs()).contains("--verbose")
                     || "1".equals(System.getenv("RESIDE_VERBOSE"));
-            if (e instanceof CliException c) {
+            CliException c = Errors.toCli(e);
+            if (c != null) {
                 cmd.getErr().println("reside: " + c.getMessage());
                 if (verbose && c.getCause() != null) {
                     c.getCause().printStackTrace(cmd.getErr());

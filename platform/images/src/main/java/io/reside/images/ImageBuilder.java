@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.function.DoubleConsumer;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -24,8 +25,11 @@ import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.RegistryException;
 import com.google.cloud.tools.jib.api.RegistryImage;
+import com.google.cloud.tools.jib.api.TarImage;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
+import com.google.cloud.tools.jib.event.events.ProgressEvent;
+import com.google.cloud.tools.jib.event.progress.ProgressEventHandler;
 
 /**
  * Builds and pushes ReSide images with Jib, without a Docker daemon: a replica image from a packaged Quarkus
@@ -45,11 +49,26 @@ public final class ImageBuilder {
 
     private final RegistryClient.Options registry;
     private final Path cache;
+    private final DoubleConsumer progress;
 
     /** @param cache where Jib keeps layers it built or pulled, between builds */
     public ImageBuilder(RegistryClient.Options registry, Path cache) {
+        this(registry, cache, fraction -> {
+        });
+    }
+
+    private ImageBuilder(RegistryClient.Options registry, Path cache, DoubleConsumer progress) {
         this.registry = requireNonNull(registry, "registry");
         this.cache = requireNonNull(cache, "cache");
+        this.progress = requireNonNull(progress, "progress");
+    }
+
+    /**
+     * The same builder, telling {@code progress} how far each build is (0 to 1, from Jib's progress events, on Jib's
+     * threads) while it builds and pushes.
+     */
+    public ImageBuilder withProgress(DoubleConsumer progress) {
+        return new ImageBuilder(registry, cache, progress);
     }
 
     /** What was pushed. */
@@ -64,6 +83,23 @@ public final class ImageBuilder {
      * @throws IllegalArgumentException when the directory is not a Quarkus fast-jar or its jar has no manifest
      */
     public Built buildReplica(Path quarkusApp, String base, ImageReference target) {
+        return containerize(replicaImage(quarkusApp, base), target, null);
+    }
+
+    /**
+     * Builds a replica image as {@link #buildReplica} does, into an OCI image archive (a tar file, named
+     * {@code name} inside) instead of a registry.
+     */
+    public Built buildReplicaTar(Path quarkusApp, String base, ImageReference name, Path tar) {
+        return containerize(replicaImage(quarkusApp, base), name, requireNonNull(tar, "tar"));
+    }
+
+    /** Builds the zero-layer image of a contract as {@link #buildContract} does, into an OCI image archive. */
+    public Built buildContractTar(String manifestJson, ImageReference name, Path tar) {
+        return containerize(contractImage(manifestJson), name, requireNonNull(tar, "tar"));
+    }
+
+    private JibContainerBuilder replicaImage(Path quarkusApp, String base) {
         if (!Files.isRegularFile(quarkusApp.resolve("quarkus-run.jar"))) {
             throw new IllegalArgumentException(quarkusApp + " is not a packaged Quarkus application (no "
                     + "quarkus-run.jar): build the replica module first ('./mvnw package')");
@@ -84,7 +120,7 @@ public final class ImageBuilder {
             image.setEntrypoint(List.of("java", "-jar", APP_DIR + "/quarkus-run.jar"))
                     .setWorkingDirectory(AbsoluteUnixPath.get(APP_DIR))
                     .setLabels(Map.of(RegistryClient.MANIFEST_LABEL, base64(manifest)));
-            return push(image, target);
+            return image;
         } catch (InvalidImageReferenceException e) {
             throw new IllegalArgumentException("base image '" + base + "' is not an image reference: "
                     + e.getMessage(), e);
@@ -95,9 +131,11 @@ public final class ImageBuilder {
 
     /** Builds the zero-layer image of a contract (its manifest JSON as the label) and pushes it as {@code target}. */
     public Built buildContract(String manifestJson, ImageReference target) {
-        JibContainerBuilder image = Jib.fromScratch().setLabels(Map.of(RegistryClient.MANIFEST_LABEL,
-                base64(manifestJson)));
-        return push(image, target);
+        return containerize(contractImage(manifestJson), target, null);
+    }
+
+    private static JibContainerBuilder contractImage(String manifestJson) {
+        return Jib.fromScratch().setLabels(Map.of(RegistryClient.MANIFEST_LABEL, base64(manifestJson)));
     }
 
     /** The manifest JSON in the jars of {@code quarkus-app/app}. */
@@ -123,15 +161,19 @@ public final class ImageBuilder {
         }
     }
 
-    private Built push(JibContainerBuilder image, ImageReference target) {
+    /** Pushes to the registry of {@code target}, or writes {@code tar} when it is not null. */
+    private Built containerize(JibContainerBuilder image, ImageReference target, Path tar) {
         try {
-            boolean insecure = new RegistryClient(registry).isPlainHttpAllowed(target.registry());
-            Containerizer to = Containerizer.to(RegistryImage.named(
-                    com.google.cloud.tools.jib.api.ImageReference.parse(target.toString())))
-                    .setAllowInsecureRegistries(insecure)
-                    .setBaseImageLayersCache(cache.resolve("base"))
+            com.google.cloud.tools.jib.api.ImageReference ref = com.google.cloud.tools.jib.api.ImageReference.parse(
+                    target.toString());
+            Containerizer to = tar != null ? Containerizer.to(TarImage.at(tar).named(ref))
+                    : Containerizer.to(RegistryImage.named(ref)).setAllowInsecureRegistries(new RegistryClient(
+                            registry).isPlainHttpAllowed(target.registry()));
+            to.setBaseImageLayersCache(cache.resolve("base"))
                     .setApplicationLayersCache(cache.resolve("application"))
-                    .setToolName("reside");
+                    .setToolName("reside")
+                    .addEventHandler(ProgressEvent.class, new ProgressEventHandler(u -> progress.accept(u
+                            .getProgress())));
             JibContainer pushed = image.containerize(to);
             return new Built(target.withDigest(pushed.getDigest().toString()), pushed.getDigest().toString());
         } catch (InvalidImageReferenceException e) {
@@ -142,7 +184,7 @@ public final class ImageBuilder {
         } catch (ExecutionException | RegistryException | IOException | CacheDirectoryCreationException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             throw new io.reside.images.RegistryException(io.reside.images.RegistryException.Kind.UNREACHABLE,
-                    "pushing " + target + " failed: " + cause.getMessage());
+                    (tar != null ? "writing " + tar : "pushing " + target) + " failed: " + cause.getMessage());
         }
     }
 

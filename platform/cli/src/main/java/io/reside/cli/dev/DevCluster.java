@@ -107,6 +107,7 @@ public final class DevCluster implements AutoCloseable {
     private TelegramSimulator sim;
     private Process alpha;
     private String alphaUrl;
+    private String alphaAccountId;
     private AlphaApi admin;
     private AccountKey operator;
     private Store store;
@@ -127,7 +128,8 @@ public final class DevCluster implements AutoCloseable {
     }
 
     /** Where a dev cluster is, and what a person needs to use it. */
-    public record Ready(DevDir.Running running, boolean resumed, Duration took, List<AlphaApi.Replica> replicas) {
+    public record Ready(DevDir.Running running, boolean resumed, Duration took, List<AlphaApi.Replica> replicas,
+            String alphaAccountId, String operatorAccountId) {
     }
 
     /**
@@ -161,7 +163,8 @@ public final class DevCluster implements AutoCloseable {
                 .pid(), etcd.endpoint(), registry.address(), alphaUrl, sim == null ? null : sim.baseUrl() + "/",
                 chatUser, Instant.now());
         dir.write("running.json", running);
-        return new Ready(running, resumed, Duration.ofNanos(System.nanoTime() - t0), replicas);
+        return new Ready(running, resumed, Duration.ofNanos(System.nanoTime() - t0), replicas, alphaAccountId,
+                operator.accountId());
     }
 
     // ------------------------------------------------------------------ the state directory
@@ -369,6 +372,8 @@ public final class DevCluster implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect
                         .appendTo(dir.alphaLog().toFile()));
         Map<String, String> env = pb.environment();
+        // Alpha's configuration is this, not what the shell that runs reside dev happens to have
+        env.keySet().removeIf(k -> k.startsWith("RESIDE_") || k.startsWith("QUARKUS_") || k.startsWith("ALPHA_"));
         env.put("RESIDE_ETCD_ENDPOINTS", etcd.endpoint());
         env.put("RESIDE_CLUSTER", CLUSTER);
         env.put("RESIDE_ACCOUNT_KEY_FILE", dir.alphaKey().toString());
@@ -399,6 +404,7 @@ public final class DevCluster implements AutoCloseable {
             throw s.failed("its key " + dir.alphaKey() + " cannot be read: " + e.getMessage(), "start afresh with "
                     + "./reside dev --reset");
         }
+        alphaAccountId = alphaKey.accountId();
         admin = SignedClient.of(AlphaApi.class, URI.create(alphaUrl), operator, alphaKey);
         s.done(alphaUrl + ", log " + relative(dir.alphaLog()));
     }

@@ -32,7 +32,7 @@ public class DevCommand implements Callable<Integer> {
             names = "--state-dir",
             scope = ScopeType.INHERIT,
             description = "The cluster's state directory "
-                    + "(default: .reside/dev in the repository).")
+                    + "(default: $RESIDE_DEV_DIR, else .reside/dev in the repository).")
     Path stateDir;
 
     @Option(names = "--reset", description = "Delete the state directory first: a new cluster.")
@@ -44,11 +44,8 @@ public class DevCommand implements Callable<Integer> {
                     + "first start.")
     Integer chatPort;
 
-    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Stack traces with errors.")
-    boolean verbose;
-
     /** The repository: {@code reside.home} (set by {@code ./reside}), else the working directory. */
-    static Path home() {
+    public static Path home() {
         String home = System.getProperty("reside.home");
         return (home == null || home.isBlank() ? Path.of("") : Path.of(home)).toAbsolutePath().normalize();
     }
@@ -89,7 +86,8 @@ public class DevCommand implements Callable<Integer> {
             throw e;
         }
         running.set(true);
-        System.out.println(summary(ready, dir, cluster));
+        String context = DevContext.record(dir, ready, progress);
+        System.out.println(summary(ready, dir, cluster, context));
         System.out.flush();
         stopRequested.await();
         stop(cluster, progress, dir);
@@ -114,7 +112,7 @@ public class DevCommand implements Callable<Integer> {
         }
     }
 
-    static String summary(DevCluster.Ready ready, DevDir dir, DevCluster cluster) {
+    static String summary(DevCluster.Ready ready, DevDir dir, DevCluster cluster, String context) {
         StringBuilder out = new StringBuilder();
         out.append(String.format("%nReSide dev cluster %s in %.1f s: everything runs.%n", ready.resumed()
                 ? "resumed"
@@ -134,6 +132,10 @@ public class DevCommand implements Callable<Integer> {
                     + " or run ./reside dev chat%n", r.chat()));
         } else {
             out.append(String.format("%nChat: write to your bot in Telegram (TELEGRAM_BOT_TOKEN).%n"));
+        }
+        if (context != null) {
+            out.append(String.format("CLI: ./reside replica list, ./reside permission list ... (context '%s')%n",
+                    context));
         }
         out.append("Status: ./reside dev status. Logs: ./reside dev logs <replica>. Stop: Ctrl-C (the cluster is "
                 + "kept; --reset starts afresh).");

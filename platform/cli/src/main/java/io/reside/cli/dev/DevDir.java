@@ -34,9 +34,17 @@ public record DevDir(Path root) {
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** The default: {@code .reside/dev} under the repository ({@code reside.home}, set by {@code ./reside}). */
+    /** The environment variable that moves the default state directory (for every {@code reside} command). */
+    public static final String ENV = "RESIDE_DEV_DIR";
+
+    /**
+     * The default: {@code $RESIDE_DEV_DIR}, else {@code .reside/dev} under the repository ({@code reside.home}, set
+     * by {@code ./reside}).
+     */
     public static DevDir defaultFor(Path home) {
-        return new DevDir(home.resolve(".reside").resolve("dev"));
+        String env = System.getenv(ENV);
+        return new DevDir((env != null && !env.isBlank() ? Path.of(env) : home.resolve(".reside").resolve("dev"))
+                .toAbsolutePath().normalize());
     }
 
     public Path etcd() {

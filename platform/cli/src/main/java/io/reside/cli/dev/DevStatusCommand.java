@@ -3,20 +3,22 @@ package io.reside.cli.dev;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 import io.reside.cli.CliException;
 import io.reside.cli.ExitCodes;
+import io.reside.cli.Output;
+import io.reside.cli.Progress;
+import io.reside.cli.ResideCommand;
 import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.harness.SignedClient;
 import io.reside.security.AccountKey;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code reside dev status}: what the running dev cluster runs, from Alpha, as the operator. */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "What the running dev cluster runs.")
@@ -25,14 +27,22 @@ public class DevStatusCommand implements Callable<Integer> {
     @ParentCommand
     DevCommand dev;
 
-    @Option(names = { "-o", "--output" }, description = "table (default) or json.", defaultValue = "table")
-    String output;
+    @Spec
+    CommandSpec spec;
+
+    /** {@code dev status -o json}: where the cluster is, what runs, and each replica's state. */
+    public record Status(String stateDir, DevDir.Running running, List<ReplicaState> replicas) {
+    }
+
+    /** One replica of {@link Status}. */
+    public record ReplicaState(String name, String id, int version, String status, boolean enabled,
+            String endpoint) {
+    }
 
     @Override
     public Integer call() {
-        if (!output.equals("table") && !output.equals("json")) {
-            throw new CliException(ExitCodes.USAGE, "-o is table or json, not '" + output + "'");
-        }
+        Output out = new Output(Output.parse(((ResideCommand) spec.root().userObject()).output), System.out,
+                Progress.onStderr().live());
         DevDir dir = dev.dir();
         DevDir.Running running = requireRunning(dir);
         AlphaApi alpha = alpha(dir, running);
@@ -43,40 +53,22 @@ public class DevStatusCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.UNAVAILABLE, "Alpha at " + running.alpha() + " does not answer (" + e
                     .getMessage() + "): see " + dir.alphaLog(), e);
         }
-        if (output.equals("json")) {
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("stateDir", dir.root().toString());
-            doc.put("running", running);
-            doc.put("replicas", replicas.stream().map(r -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("name", r.name());
-                m.put("id", r.id());
-                m.put("version", r.currentVersionId());
-                m.put("status", r.currentVersion() == null ? null : r.currentVersion().status());
-                m.put("enabled", r.enabled());
-                m.put("endpoint", r.endpoints().get("local"));
-                return m;
-            }).toList());
-            try {
-                System.out.println(DevDir.JSON.writeValueAsString(doc));
-            } catch (IOException e) {
-                throw new CliException(ExitCodes.FAILURE, "cannot write JSON: " + e.getMessage());
-            }
-            return ExitCodes.OK;
-        }
-        System.out.printf("dev cluster in %s (pid %d), ready since %s%n", dir.root(), running.pid(), running
-                .readyAt());
-        System.out.printf("%-24s %-8s %-10s %s%n", "REPLICA", "VERSION", "STATUS", "ENDPOINT");
-        for (AlphaApi.Replica r : replicas) {
-            System.out.printf("%-24s %-8s %-10s %s%n", r.name(), r.currentVersionId(), r.currentVersion() == null
-                    ? "-"
-                    : r.enabled() ? r.currentVersion().status() : "disabled",
-                    r.endpoints().getOrDefault(
-                            "local", "-"));
-        }
-        System.out.printf("etcd %s, registry %s%s%n", running.etcd(), running.registry(), running.chat() == null
-                ? ""
-                : ", chat page " + running.chat());
+        Status status = new Status(dir.root().toString(), running, replicas.stream().map(r -> new ReplicaState(r
+                .name(), r.id(), r.currentVersionId(),
+                r.currentVersion() == null ? null
+                        : r.currentVersion().status(),
+                r.enabled(), r.endpoints().get("local"))).toList());
+        out.print(status, () -> {
+            out.line("dev cluster in " + dir.root() + " (pid " + running.pid() + "), ready since " + running
+                    .readyAt());
+            out.table(List.of("replica", "version", "status", "endpoint"), status.replicas().stream().map(r -> List.of(
+                    r.name(), String.valueOf(r.version()), r.status() == null ? "-"
+                            : r.enabled() ? r.status() : "disabled",
+                    r.endpoint() == null ? "-" : r.endpoint()))
+                    .toList());
+            out.line("etcd " + running.etcd() + ", registry " + running.registry() + (running.chat() == null ? ""
+                    : ", chat page " + running.chat()));
+        });
         return ExitCodes.OK;
     }
 

@@ -42,10 +42,16 @@ class DevIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static Path state;
+    private static Path config;
+    private static Map<String, String> env;
 
     @BeforeAll
     static void stateDir() throws IOException {
         state = Files.createTempDirectory("reside-dev-it-");
+        config = Files.createTempDirectory("reside-dev-it-config-").resolve("config.yaml");
+        // every reside command of this test: this state directory, and a configuration of its own
+        env = new java.util.HashMap<>(Map.of(DevDir.ENV, state.toString(), "RESIDE_CONFIG", config.toString()));
+        env.put("RESIDE_ACCESS_CONTEXT", null); // the context's own (local), whatever this machine has
     }
 
     @AfterAll
@@ -53,22 +59,24 @@ class DevIT {
         for (ProcessHandle p : CliProcess.processesNaming(state)) {
             p.destroyForcibly(); // only if a failed test left something; the test itself asserts there is nothing
         }
-        try (Stream<Path> files = Files.walk(state)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        for (Path dir : List.of(state, config.getParent())) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 
     private static CliProcess.Result reside(String... args) {
-        String[] all = Stream.concat(Stream.of(args[0], "--state-dir", state.toString()), Stream.of(args).skip(1))
-                .toArray(String[]::new);
-        return CliProcess.run(CLI, HOME, Map.of(), Duration.ofSeconds(60), all);
+        CliProcess.Result r = CliProcess.run(CLI, HOME, env, Duration.ofSeconds(180), args);
+        System.out.println("$ reside " + String.join(" ", args) + "\n" + r);
+        return r;
     }
 
     @Test
     void aNewcomerStartsStopsAndResumesTheWholeCluster() throws Exception {
         String firstProfile;
         // ------------------------------------------------------------ the first start, on an empty directory
-        try (CliProcess dev = CliProcess.start(CLI, HOME, Map.of(), "dev", "--state-dir", state.toString())) {
+        try (CliProcess dev = CliProcess.start(CLI, HOME, env, "dev", "--state-dir", state.toString())) {
             dev.awaitOutput("Stop: Ctrl-C", Duration.ofMinutes(4));
             assertThat(dev.out()).contains("ReSide dev cluster started in", "user-manager v1", "telegram v1",
                     "user-manager-secretary v1", "alpha-secretary v1", "Chat: open http://127.0.0.1:");
@@ -76,9 +84,10 @@ class DevIT {
             String chat = running().get("chat").asText();
             long operator = running().get("operatorChatUser").asLong();
 
+            gettingStarted(chat, operator);
             firstProfile = profile(chat, operator);
             assertThat(firstProfile).contains("Your profile", "Telegram: <code>" + operator + "</code> @operator",
-                    "ReSide user: <code>u-", "replica:read:all", "user:permission:manage:all");
+                    "ReSide user: <code>u-", "replica:read:all", "user:permission:manage:all", "greet:any");
 
             // a second reside dev on the same directory is refused, saying so, before anything else
             CliProcess.Result second = reside("dev");
@@ -95,7 +104,7 @@ class DevIT {
             assertThat(statusJson.exitCode()).as(statusJson.toString()).isZero();
             JsonNode doc = JSON.readTree(statusJson.out());
             assertThat(doc.get("replicas").findValuesAsText("name")).containsExactlyInAnyOrder("alpha", "user-manager",
-                    "telegram", "user-manager-secretary", "alpha-secretary");
+                    "telegram", "user-manager-secretary", "alpha-secretary", "greeter", "greeter-bot");
             assertThat(doc.get("replicas").findValuesAsText("status")).containsOnly("running");
             assertThat(doc.at("/running/alpha").asText()).startsWith("http://127.0.0.1:");
 
@@ -110,7 +119,8 @@ class DevIT {
             // ------------------------------------------------------------ Ctrl-C
             List<Long> pids = List.of(running().get("etcdPid").asLong(), running().get("registryPid").asLong(),
                     running().get("alphaPid").asLong());
-            assertThat(CliProcess.processesNaming(state)).hasSizeGreaterThanOrEqualTo(7); // etcd, registry, alpha, 4
+            // etcd, the registry, Alpha, its 4 replicas and the 2 of getting started
+            assertThat(CliProcess.processesNaming(state)).hasSizeGreaterThanOrEqualTo(9);
             dev.interrupt();
             assertThat(dev.awaitExit(Duration.ofSeconds(120))).as(dev.err()).isZero();
             assertThat(dev.err()).contains("stopping: Alpha and its replicas", "stopped; the cluster is kept in "
@@ -124,7 +134,7 @@ class DevIT {
         assertThat(stopped.err()).contains("no reside dev runs from " + state, "./reside dev resumes it");
 
         // ------------------------------------------------------------ resumed: the same cluster
-        try (CliProcess dev = CliProcess.start(CLI, HOME, Map.of(), "dev", "--state-dir", state.toString())) {
+        try (CliProcess dev = CliProcess.start(CLI, HOME, env, "dev")) {
             dev.awaitOutput("Stop: Ctrl-C", Duration.ofMinutes(3));
             assertThat(dev.err()).contains("resuming the dev cluster in " + state, "(unchanged)")
                     .doesNotContain("claim super-admin", "given the operator's");
@@ -137,20 +147,59 @@ class DevIT {
         }
     }
 
+    /**
+     * docs/getting-started.md against this cluster: the CLI knows it (context dev), the example greeter and its bot
+     * are built, pushed to the dev registry and loaded, and the operator talks to the bot: refused until everyone
+     * may be greeted, then greeted.
+     */
+    private static void gettingStarted(String chat, long operator) throws IOException {
+        assertThat(Files.readString(config)).contains("currentContext: dev", "accessContext: local");
+        CliProcess.Result built = reside("build", HOME.resolve("platform/examples/greeter").toString(), HOME.resolve(
+                "platform/examples/greeter-bot").toString(), "--push", "--registry", "dev");
+        assertThat(built.exitCode()).as(built.toString()).isZero();
+        assertThat(built.out()).contains("localhost:5000/reside/replicas/greeter:latest",
+                "localhost:5000/reside/replicas/greeter-bot:latest");
+        for (String replica : List.of("greeter", "greeter-bot")) {
+            CliProcess.Result loaded = reside("replica", "load", "localhost:5000/reside/replicas/" + replica
+                    + ":latest", "--yes");
+            assertThat(loaded.exitCode()).as(loaded.toString()).isZero();
+            assertThat(loaded.out()).contains(replica + " version 1 running");
+        }
+        assertThat(say(chat, operator, "/greet Ann")).contains("You need <b>greet:any</b> on greeter.v1");
+        CliProcess.Result granted = reside("permission", "grant", "--default", "everyone", "greeter.v1",
+                "greet:any");
+        assertThat(granted.exitCode()).as(granted.toString()).isZero();
+        // the grant reaches the greeter's RCB in a moment: ask again until greeted
+        String greeted = LocalCluster.awaitCondition("greeted", Duration.ofSeconds(30), () -> say(chat, operator,
+                "/greet Ann"), a -> a.startsWith("Hello, Ann"));
+        assertThat(greeted).startsWith("Hello, Ann (from acc_");
+    }
+
     private static JsonNode running() throws IOException {
         return JSON.readTree(state.resolve("running.json").toFile());
     }
 
     /** The person writes /profile in the simulator (its control API) and gets the secretary's answer. */
-    private static String profile(String chat, long person) throws Exception {
+    private static String profile(String chat, long person) {
+        return say(chat, person, "/profile");
+    }
+
+    /** The person writes {@code text} in the simulator (its control API); the bot's answer. */
+    private static String say(String chat, long person, String text) {
         int before = botMessages(chat, person).size();
-        HttpResponse<String> sent = HTTP.send(HttpRequest.newBuilder(URI.create(chat + "control/chats/" + person
-                + "/messages")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"from\":" + person + ",\"text\":\"/profile\"}"))
-                .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
-        List<JsonNode> answers = LocalCluster.awaitCondition("the answer to /profile", Duration.ofSeconds(20),
+        try {
+            HttpResponse<String> sent = HTTP.send(HttpRequest.newBuilder(URI.create(chat + "control/chats/" + person
+                    + "/messages")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers
+                            .ofString(JSON.createObjectNode().put("from", person).put("text", text).toString()))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        List<JsonNode> answers = LocalCluster.awaitCondition("the answer to " + text, Duration.ofSeconds(20),
                 () -> botMessages(chat, person), m -> m.size() > before);
         return answers.get(answers.size() - 1).at("/message/text").asText();
     }

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every block of docs/developing-replicas.md marked {@code <!-- example: <file> -->} is that file, whole: the
+ * Every block of docs/developing-replicas.md (and docs/getting-started.md) marked {@code <!-- example: <file> -->} is
+ * that file, whole: the
  * documentation shows code that compiles (the modules are built before this test), and cannot drift from it.
  */
 class DocumentationTest {
@@ -39,6 +40,23 @@ class DocumentationTest {
                 "platform/examples/greeter-v1/src/main/java/io/reside/examples/greeter/GreeterApi.java",
                 "platform/examples/greeter/src/main/java/io/reside/examples/greeter/replica/GreeterResource.java",
                 "platform/examples/welcome/src/main/java/io/reside/examples/welcome/Welcome.java");
+    }
+
+    @Test
+    void gettingStartedShowsTheChatReplicaAsItIs() throws IOException {
+        String guide = Files.readString(ROOT.resolve("docs/getting-started.md"));
+        Matcher m = EXAMPLE.matcher(guide);
+        List<String> shown = new ArrayList<>();
+        while (m.find()) {
+            Path file = ROOT.resolve(m.group(1));
+            assertThat(file).as(m.group(1)).exists();
+            assertThat(m.group(2)).as("the block of " + m.group(1) + " in docs/getting-started.md")
+                    .isEqualTo(Files.readString(file).stripTrailing());
+            shown.add(m.group(1));
+        }
+        assertThat(shown).containsExactly(
+                "platform/examples/greeter-bot/src/main/java/io/reside/examples/greeterbot/GreeterBotReplica.java",
+                "platform/examples/greeter-bot/src/main/java/io/reside/examples/greeterbot/GreeterBot.java");
     }
 
     @Test
