@@ -157,8 +157,11 @@ public final class DevCluster implements AutoCloseable {
         operator = operatorKey();
         startAlpha(ports);
         claimSuperAdmin();
-        List<AlphaApi.Replica> replicas = loadReplicas();
+        List<AlphaApi.Replica> replicas = new ArrayList<>(loadReplicas());
         Long chatUser = sim == null ? null : operatorChat();
+        // and what else was loaded into this cluster (by reside replica load, /load): the summary shows it all
+        admin.listReplicas().stream().filter(r -> !r.name().equals("alpha") && replicas.stream().noneMatch(x -> x
+                .id().equals(r.id()))).forEach(replicas::add);
         DevDir.Running running = new DevDir.Running(ProcessHandle.current().pid(), etcd.pid(), registry.pid(), alpha
                 .pid(), etcd.endpoint(), registry.address(), alphaUrl, sim == null ? null : sim.baseUrl() + "/",
                 chatUser, Instant.now());
@@ -473,7 +476,9 @@ public final class DevCluster implements AutoCloseable {
                         replica = awaitRunning(s, current.get().id(), current.get().currentVersionId());
                         s.done("running, version " + replica.currentVersionId() + " (same image)");
                     } else {
-                        replica = load(s, pushed.image());
+                        // an update of the instance there is (telegram is not exclusive: without its id, a load
+                        // would add a second instance, telegram-1, with no bot token of its own)
+                        replica = load(s, pushed.image(), current.map(AlphaApi.Replica::id).orElse(null));
                         s.done("running, version " + replica.currentVersionId() + (replica.currentVersionId() > 1
                                 ? " (updated)"
                                 : ""));
@@ -505,9 +510,9 @@ public final class DevCluster implements AutoCloseable {
     }
 
     /** A real load request, followed through validation, approved as the operator, and followed until running. */
-    private AlphaApi.Replica load(Step s, String image) {
-        AlphaApi.LoadRequest created = admin.createLoadRequest(new AlphaApi.CreateLoadRequest(image, null, null,
-                null));
+    private AlphaApi.Replica load(Step s, String image, String replicaId) {
+        AlphaApi.LoadRequest created = admin.createLoadRequest(new AlphaApi.CreateLoadRequest(image, null,
+                replicaId, null));
         AlphaApi.LoadRequest validated = await(s, "load request " + created.id() + " validated", VALIDATION,
                 () -> admin.getLoadRequest(created.id()), r -> !r.status().equals("validating"));
         if (!validated.status().equals("requires-approval")) {

@@ -112,20 +112,28 @@ public class DevCommand implements Callable<Integer> {
         }
     }
 
+    private static boolean running(AlphaApi.Replica r) {
+        return r.currentVersion() != null && (!r.enabled() || "running".equals(r.currentVersion().status()));
+    }
+
     static String summary(DevCluster.Ready ready, DevDir dir, DevCluster cluster, String context) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format("%nReSide dev cluster %s in %.1f s: everything runs.%n", ready.resumed()
-                ? "resumed"
-                : "started", ready.took().toMillis() / 1000.0));
+        long notRunning = ready.replicas().stream().filter(x -> !running(x)).count();
+        out.append(String.format("%nReSide dev cluster %s in %.1f s: %s.%n", ready.resumed() ? "resumed" : "started",
+                ready.took().toMillis() / 1000.0, notRunning == 0 ? "everything runs"
+                        : notRunning + " of the replicas loaded later do not run (see ./reside replica list)"));
         DevDir.Running r = ready.running();
-        out.append(String.format("  %-24s %-28s log %s%n", "alpha", r.alpha(), cluster.relative(dir.alphaLog())));
+        out.append(String.format("  %-26s %-28s log %s%n", "alpha", r.alpha(), cluster.relative(dir.alphaLog())));
         for (AlphaApi.Replica replica : ready.replicas()) {
-            out.append(String.format("  %-24s %-28s log %s%n", replica.name() + " v" + replica.currentVersionId(),
-                    replica.endpoints().getOrDefault("local", "-"), cluster.relative(dir.logs().resolve(replica
-                            .name() + "-" + replica.currentVersionId() + ".log"))));
+            out.append(String.format("  %-26s %-28s log %s%n", replica.name() + " v" + replica.currentVersionId(),
+                    running(replica) ? replica.endpoints().getOrDefault("local", "-")
+                            : replica.currentVersion() == null ? "-" : replica.currentVersion().status(),
+                    cluster
+                            .relative(dir.logs().resolve(replica.name() + "-" + replica
+                                    .currentVersionId() + ".log"))));
         }
-        out.append(String.format("  %-24s %-28s data %s%n", "etcd", r.etcd(), cluster.relative(dir.etcd())));
-        out.append(String.format("  %-24s %-28s images %s%n", "registry", r.registry(), cluster.relative(dir
+        out.append(String.format("  %-26s %-28s data %s%n", "etcd", r.etcd(), cluster.relative(dir.etcd())));
+        out.append(String.format("  %-26s %-28s images %s%n", "registry", r.registry(), cluster.relative(dir
                 .registry())));
         if (r.chat() != null) {
             out.append(String.format("%nChat: open %s and write as Operator (you, with the operator's permissions),"
