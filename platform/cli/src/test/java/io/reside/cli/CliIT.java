@@ -282,9 +282,38 @@ class CliIT {
         assertThat(twice.err()).contains("there is an account 'bob' already");
         assertThat(reside("account", "create", "Bob!").exitCode()).isEqualTo(2);
 
+        // registered in the cluster: refused (and nothing kept) until the operator may create users in default
+        CliProcess.Result refused = reside("account", "create", "carol", "--register");
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(3);
+        assertThat(refused.err()).contains("user:create:realm{default}");
+        assertThat(Files.readString(config)).doesNotContain("carol");
+        assertThat(config.resolveSibling("keys").resolve("carol.pem")).doesNotExist();
+        assertThat(reside("permission", "grant", "--user", "me", "user-manager.v1", "user:create:realm", "-p",
+                "realm=default").exitCode()).isZero();
+        JsonNode carol = JSON.readTree(LocalCluster.awaitCondition("carol registered", Duration.ofSeconds(30),
+                () -> reside("account", "create", "carol", "--register", "-o", "json"), r -> r.exitCode() == 0)
+                .out());
+        assertThat(carol.get("userId").asText()).startsWith("u-");
+        assertThat(carol.get("context").asText()).isEqualTo("carol@test");
+        CliProcess.Result asCarol = reside("permission", "list", "--context", "carol@test");
+        assertThat(asCarol.exitCode()).as(asCarol.toString()).isZero();
+        assertThat(asCarol.out()).contains("No permissions for you (" + carol.get("userId").asText() + ")");
+        CliProcess.Result carolDenied = reside("replica", "list", "--context", "carol@test");
+        assertThat(carolDenied.exitCode()).isEqualTo(3);
+
+        // someone else's key: registered, no key file here
+        String dave = AccountKey.generate().publicKey().toBase64url();
+        assertThat(reside("account", "create", "dave", "--public-key", dave).exitCode()).isEqualTo(2);
+        JsonNode added = json(reside("account", "create", "dave", "--public-key", dave, "--register", "-o", "json"));
+        assertThat(added.get("keyFile").isNull()).isTrue();
+        assertThat(added.get("userId").asText()).startsWith("u-");
+        assertThat(reside("permission", "list", "--user", "dave").exitCode()).isZero();
+
         CliProcess.Result table = reside("account", "list");
         assertThat(table.out()).containsPattern("(?m)^operator +" + cluster.operator().accountId() + " +.+ +test,down$")
-                .containsPattern("(?m)^bob +acc_[a-z2-7]{32} +.+bob\\.pem +-$");
+                .containsPattern("(?m)^bob +acc_[a-z2-7]{32} +.+bob\\.pem +-$")
+                .containsPattern("(?m)^carol +acc_[a-z2-7]{32} +.+carol\\.pem +carol@test$")
+                .containsPattern("(?m)^dave +acc_[a-z2-7]{32} +- +-$");
     }
 
     @Test

@@ -88,6 +88,10 @@ class AlphaMethodsIT {
         // reading the cluster needs replica:read:all
         assertThatThrownBy(asConsumer::listContracts).isInstanceOf(ResideException.PermissionDeniedException.class)
                 .hasMessageContaining("replica:read:all");
+        // where the User Manager answers is for anyone to ask (CliIT finds it as a person with no permissions);
+        // this cluster has none
+        assertThatThrownBy(asConsumer::getUserManager).isInstanceOf(ResideException.NotFoundException.class)
+                .hasMessageContaining("no User Manager yet: load a replica implementing user-manager.v1");
     }
 
     @Test

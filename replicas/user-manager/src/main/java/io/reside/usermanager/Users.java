@@ -133,6 +133,9 @@ public class Users {
     }
 
     public UserManagerApi.User createUser(String caller, UserManagerApi.CreateUser request) {
+        if (request.publicKey() != null) {
+            return createKeyedUser(caller, request);
+        }
         try {
             return store.run(tx -> {
                 ensureRealm(tx, request.realm(), false);
@@ -146,6 +149,59 @@ public class Users {
                 tx.create(Records.USER, Records.userKey(id), user);
                 tx.afterCommit(() -> LOG.infof("created managed user %s (%s) in realm %s for %s", id, account.id(),
                         request.realm(), caller));
+                return user.view();
+            });
+        } catch (AlreadyExistsException e) {
+            throw new ResideException.ConflictException("realm " + request.realm() + " already has a user named '"
+                    + request.name() + "'");
+        }
+    }
+
+    /**
+     * A person with a key of their own, registered by someone who may create users in the realm: the account of the
+     * key (registered here unless it is already) and its unmanaged user, in one transaction. The realm must be open
+     * to keyed users (default is); an account that is a user already is a conflict.
+     */
+    private UserManagerApi.User createKeyedUser(String caller, UserManagerApi.CreateUser request) {
+        io.reside.security.PublicKey key;
+        try {
+            key = io.reside.security.PublicKey.fromBase64url(request.publicKey().trim());
+        } catch (IllegalArgumentException e) {
+            throw new ResideException.InvalidInputException("publicKey: " + e.getMessage());
+        }
+        try {
+            return store.run(tx -> {
+                Optional<Records.RealmRecord> realm = tx.find(Records.REALM, Records.realmKey(request.realm()));
+                if (realm.isPresent() ? !realm.get().open() : !request.realm().equals(UserManagerApi.DEFAULT_REALM)) {
+                    throw new ResideException.NotAllowedInStateException("realm " + request.realm() + " takes no "
+                            + "users with keys of their own (it is not open): use realm default");
+                }
+                ensureRealm(tx, request.realm(), true);
+                Optional<String> existing = Records.BY_ACCOUNT.find(tx, key.accountId());
+                if (existing.isPresent()) {
+                    throw new ResideException.ConflictException("account " + key.accountId() + " is user "
+                            + existing.get() + " already");
+                }
+                Optional<AccountRegistry.Account> account = tx.find(AccountRegistry.ACCOUNT, AccountRegistry.key(key
+                        .accountId()));
+                if (account.isPresent() && account.get().kind() != AccountRegistry.Kind.USER) {
+                    throw new ResideException.ConflictException("account " + key.accountId() + " is a "
+                            + account.get().kind().json() + " account, not a person's");
+                }
+                if (account.isEmpty()) {
+                    AccountRegistry.register(tx, key, AccountRegistry.Kind.USER, request.name());
+                }
+                String id = newId("u-");
+                Records.BY_NAME.claim(tx, request.realm() + "/" + request.name(), id);
+                Records.BY_ACCOUNT.claim(tx, key.accountId(), id);
+                Records.UserRecord user = new Records.UserRecord(id, key.accountId(), request.realm(), request.name(),
+                        false, Instant.now());
+                tx.create(Records.USER, Records.userKey(id), user);
+                tx.afterCommit(() -> {
+                    LOG.infof("created user %s (%s, a key of its own) in realm %s for %s", id, key.accountId(),
+                            request.realm(), caller);
+                    sync.nudge();
+                });
                 return user.view();
             });
         } catch (AlreadyExistsException e) {

@@ -38,6 +38,7 @@ import io.reside.permissions.CurrentGrant;
 import io.reside.permissions.GrantKeys;
 import io.reside.permissions.Rcb;
 import io.reside.runtime.Contracts;
+import io.reside.security.AccountKey;
 
 /**
  * The User Manager across processes: Alpha, the User Manager and a test replica, all loaded from their images by
@@ -153,6 +154,47 @@ class UserManagerIT {
         assertThat(users.findUserByAccount(ann.accountId()).id()).isEqualTo(ann.id());
         assertThat(users.listUsers("telegram", null, null).items()).extracting(UserManagerApi.User::name)
                 .containsExactly("ann");
+    }
+
+    @Test
+    @Order(3) // after the operator may create users in telegram (Order 2)
+    void aPersonWithAKeyOfTheirOwnIsMadeAUserOfDefaultByWhoMayCreateUsersThere() {
+        AccountKey bobKey = AccountKey.generate();
+        String bobPublic = bobKey.publicKey().toBase64url();
+        assertThatThrownBy(() -> users.createUser(new UserManagerApi.CreateUser("default", "bob", bobPublic)))
+                .isInstanceOf(ResideException.PermissionDeniedException.class)
+                .hasMessageContaining("user:create:realm{default}");
+        users.grantPermission(grant(operator, UM, "user:create:realm", params("realm", "default")));
+        UserManagerApi.User bob = await().atMost(Duration.ofSeconds(20)).ignoreExceptionsInstanceOf(
+                ResideException.PermissionDeniedException.class).until(
+                        () -> users.createUser(
+                                new UserManagerApi.CreateUser("default", "bob", bobPublic)),
+                        u -> u != null);
+        assertThat(bob.managed()).isFalse();
+        assertThat(bob.realm()).isEqualTo("default");
+        assertThat(bob.accountId()).isEqualTo(bobKey.accountId());
+
+        // bob now calls with his own key: the account is known, and register finds his user
+        UserManagerApi asBob = cluster.client(UserManagerApi.class, userManager, bobKey);
+        assertThat(await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> asBob.getMe(),
+                me -> me != null).user().id()).isEqualTo(bob.id());
+        assertThat(asBob.register().id()).isEqualTo(bob.id());
+
+        // refused, with nothing stored: the same key again, the same name again, no key, a realm closed to keys
+        assertThatThrownBy(() -> users.createUser(new UserManagerApi.CreateUser("default", "bob-2", bobPublic)))
+                .isInstanceOf(ResideException.ConflictException.class).hasMessageContaining("is user " + bob.id());
+        String otherKey = AccountKey.generate().publicKey().toBase64url();
+        assertThatThrownBy(() -> users.createUser(new UserManagerApi.CreateUser("default", "bob", otherKey)))
+                .isInstanceOf(ResideException.ConflictException.class).hasMessageContaining("already has a user");
+        assertThatThrownBy(() -> users.createUser(new UserManagerApi.CreateUser("default", "eve", "not-a-key")))
+                .isInstanceOf(ResideException.InvalidInputException.class).hasMessageContaining("publicKey");
+        assertThatThrownBy(() -> users.createUser(new UserManagerApi.CreateUser("telegram", "eve", otherKey)))
+                .isInstanceOf(ResideException.NotAllowedInStateException.class)
+                .hasMessageContaining("realm telegram takes no users with keys of their own");
+        assertThat(users.listUsers("default", null, null).items()).extracting(UserManagerApi.User::name)
+                .containsExactlyInAnyOrder(operator.name(), "bob");
+        assertThat(cluster.store().find(io.reside.security.AccountRegistry.ACCOUNT, io.reside.security.AccountRegistry
+                .key(io.reside.security.PublicKey.fromBase64url(otherKey).accountId()))).isEmpty();
     }
 
     @Test

@@ -7,7 +7,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,7 +33,6 @@ public final class Connection {
     /** {@code RESIDE_ACCESS_CONTEXT}: which of the replicas' endpoints to call, over the cluster's own setting. */
     public static final String ACCESS_CONTEXT_ENV = "RESIDE_ACCESS_CONTEXT";
 
-    private static final String USER_MANAGER_CONTRACT = "/contracts/user-manager.v1";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final CliConfig config;
@@ -130,7 +128,7 @@ public final class Connection {
     }
 
     /** A replica's contract, as this context's account, at the endpoint of this access context. */
-    public <T> T client(Class<T> contract, AlphaApi.Replica replica) {
+    public <T> T client(Class<T> contract, AlphaApi.ReplicaEndpoints replica) {
         String endpoint = replica.endpoints().get(accessContext());
         if (endpoint == null) {
             throw new CliException(ExitCodes.UNAVAILABLE, replica.name() + " has no " + accessContext()
@@ -141,17 +139,9 @@ public final class Connection {
         return SignedClient.of(contract, uri, key, publicKey(uri, replica.accountId(), replica.name()));
     }
 
-    /** The cluster's User Manager: the replica that implements user-manager.v1. */
+    /** The cluster's User Manager, where Alpha says it answers (any account may ask). */
     public UserManagerApi userManager() {
-        return client(UserManagerApi.class, implementorOf(USER_MANAGER_CONTRACT, "the User Manager"));
-    }
-
-    private AlphaApi.Replica implementorOf(String contractSuffix, String what) {
-        List<AlphaApi.Replica> all = alpha().listReplicas();
-        return all.stream().filter(r -> r.currentVersion() != null && r.currentVersion().implementations().stream()
-                .anyMatch(i -> i.endsWith(contractSuffix))).findFirst().orElseThrow(() -> new CliException(
-                        ExitCodes.UNAVAILABLE, "this cluster runs no replica implementing " + contractSuffix
-                                .substring(1) + " (" + what + "): load one with reside replica load"));
+        return client(UserManagerApi.class, alpha().getUserManager());
     }
 
     /**

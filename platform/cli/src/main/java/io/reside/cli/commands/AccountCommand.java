@@ -8,7 +8,9 @@ import io.reside.cli.ExitCodes;
 import io.reside.cli.Output;
 import io.reside.cli.config.CliConfig;
 import io.reside.cli.config.ConfigFile;
+import io.reside.contracts.usermanager.v1.UserManagerApi;
 import io.reside.security.AccountKey;
+import io.reside.security.PublicKey;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,8 +27,15 @@ public class AccountCommand {
     /** An account name: what contexts and {@code --user} name it by. */
     static final String NAME = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?";
 
-    /** {@code account create -o json}. */
-    public record Created(String name, String accountId, String publicKey, String keyFile) {
+    /**
+     * {@code account create -o json}.
+     *
+     * @param keyFile null for someone else's key ({@code --public-key})
+     * @param userId the user it became in the cluster ({@code --register}), or null
+     * @param context the context made for it ({@code --register} of a key held here), or null
+     */
+    public record Created(String name, String accountId, String publicKey, String keyFile, String userId,
+            String context) {
     }
 
     @Command(
@@ -34,9 +43,8 @@ public class AccountCommand {
             mixinStandardHelpOptions = true,
             description = { "Make a new account: a key pair kept on this machine (mode 0600), listed in the "
                     + "configuration.",
-                    "Its public key is what a cluster registers: as the operator of a new cluster (its Alpha's "
-                            + "alpha.bootstrap.operator-public-key), and then in contexts (reside cluster "
-                            + "bootstrap)." })
+                    "With --register it becomes a user of the current context's cluster (and gets a context of "
+                            + "its own); someone else's key is registered with --public-key <key> --register." })
     public static class Create extends BaseCommand {
         @Parameters(paramLabel = "<name>", description = "Its name in the configuration (lower case, digits, -).")
         String name;
@@ -48,11 +56,28 @@ public class AccountCommand {
                         + "keys/<name>.pem beside the configuration).")
         Path keyFile;
 
+        @Option(
+                names = "--public-key",
+                paramLabel = "<key>",
+                description = "Someone else's public key (as their "
+                        + "reside account create printed it): no key is made here; use with --register.")
+        String publicKey;
+
+        @Option(
+                names = "--register",
+                description = "Make the account a user of the current context's cluster "
+                        + "(realm default), as the current account (it needs user:create:realm{realm: default}).")
+        boolean register;
+
         @Override
         public Integer call() {
             if (!name.matches(NAME)) {
                 throw new CliException(ExitCodes.USAGE, "an account name is 1 to 63 lower-case letters, digits and "
                         + "dashes, not '" + name + "'");
+            }
+            if (publicKey != null && (!register || keyFile != null)) {
+                throw new CliException(ExitCodes.USAGE, "--public-key registers someone else's key: it goes with "
+                        + "--register, and without --key-file");
             }
             ConfigFile file = configFile();
             CliConfig config = file.load();
@@ -60,18 +85,52 @@ public class AccountCommand {
                 throw new CliException(ExitCodes.FAILURE, "there is an account '" + name + "' already ("
                         + config.account(name).get().accountId() + "): choose another name");
             }
-            Path key = (keyFile != null ? keyFile : file.keysDir().resolve(name + ".pem")).toAbsolutePath()
-                    .normalize();
-            AccountKey generated = AccountKey.generate();
-            ConfigFile.writeKey(key, generated);
-            file.save(config.with(new CliConfig.Account(name, generated.accountId(), key.toString())));
-            Created created = new Created(name, generated.accountId(), generated.publicKey().toBase64url(), key
-                    .toString());
+            PublicKey pub;
+            Path key = null;
+            AccountKey generated = null;
+            if (publicKey != null) {
+                try {
+                    pub = PublicKey.fromBase64url(publicKey.trim());
+                } catch (IllegalArgumentException e) {
+                    throw new CliException(ExitCodes.USAGE, "--public-key: " + e.getMessage());
+                }
+            } else {
+                generated = AccountKey.generate();
+                pub = generated.publicKey();
+                key = (keyFile != null ? keyFile : file.keysDir().resolve(name + ".pem")).toAbsolutePath()
+                        .normalize();
+            }
+            // registered first: a refusal leaves no key and no configuration behind
+            UserManagerApi.User user = register ? connection().userManager().createUser(
+                    new UserManagerApi.CreateUser(UserManagerApi.DEFAULT_REALM, name, pub.toBase64url())) : null;
+            if (generated != null) {
+                ConfigFile.writeKey(key, generated);
+            }
+            CliConfig changed = config.with(new CliConfig.Account(name, pub.accountId(), key == null ? null
+                    : key
+                            .toString()));
+            String context = null;
+            if (user != null && key != null) {
+                context = name + "@" + connection().cluster().name();
+                changed = changed.with(new CliConfig.Context(context, connection().cluster().name(), name));
+            }
+            file.save(changed);
+            Created created = new Created(name, pub.accountId(), pub.toBase64url(), key == null ? null
+                    : key.toString(), user == null ? null : user.id(), context);
             Output out = output();
             out.print(created, () -> {
-                out.line("account " + name + " created: " + created.accountId());
+                out.line("account " + name + " " + (created.keyFile() == null ? "added" : "created") + ": "
+                        + created.accountId());
                 out.line("public key: " + created.publicKey());
-                out.line("key file:   " + key + " (only you may read it; keep it safe, it is who you are)");
+                if (created.keyFile() != null) {
+                    out.line("key file:   " + created.keyFile() + " (only you may read it; keep it safe, it is who "
+                            + "you are)");
+                }
+                if (created.userId() != null) {
+                    out.line("user:       " + created.userId() + " of " + connection().cluster().name() + " (realm "
+                            + "default)" + (created.context() != null ? "; act as it with --context "
+                                    + created.context() : ""));
+                }
             });
             return ExitCodes.OK;
         }

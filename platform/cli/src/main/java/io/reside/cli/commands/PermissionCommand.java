@@ -115,10 +115,7 @@ public class PermissionCommand {
                 return ExitCodes.OK;
             }
             UserManagerApi.User user = user(connection(), users, target.user);
-            boolean present = users.listUserGrants(user.id()).stream().anyMatch(x -> "own".equals(x.via()) && x
-                    .contract().equals(g.contract()) && x.permission().equals(g.permission())
-                    && sameParams(x
-                            .params(), g.params()));
+            boolean present = hasOwn(users, user, g);
             UserManagerApi.UserGrant granted = users.grantPermission(new UserManagerApi.GrantPermission(user.id(), g
                     .contract(), g.permission(), g.params()));
             out.print(granted, () -> out.line((present ? "already granted to " : "granted to ") + user.id() + " ("
@@ -162,10 +159,7 @@ public class PermissionCommand {
                 return ExitCodes.OK;
             }
             UserManagerApi.User user = user(connection(), users, target.user);
-            boolean present = users.listUserGrants(user.id()).stream().anyMatch(x -> "own".equals(x.via()) && x
-                    .contract().equals(g.contract()) && x.permission().equals(g.permission())
-                    && sameParams(x
-                            .params(), g.params()));
+            boolean present = hasOwn(users, user, g);
             if (!present) {
                 throw new CliException(ExitCodes.NOT_FOUND, user.id() + " (" + user.name() + ") was not given "
                         + describe(g) + " (reside permission list --user " + user.id() + " shows what it has, and "
@@ -329,6 +323,12 @@ public class PermissionCommand {
             }
         }
         return out;
+    }
+
+    /** Whether the user was given {@code g} (not just holding it through a default set). */
+    static boolean hasOwn(UserManagerApi users, UserManagerApi.User user, UserManagerApi.GrantSpec g) {
+        return users.listUserGrants(user.id()).stream().anyMatch(x -> "own".equals(x.via()) && x.contract().equals(g
+                .contract()) && x.permission().equals(g.permission()) && sameParams(x.params(), g.params()));
     }
 
     static boolean same(UserManagerApi.GrantSpec a, UserManagerApi.GrantSpec b) {

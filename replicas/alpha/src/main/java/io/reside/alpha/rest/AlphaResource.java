@@ -136,6 +136,11 @@ public class AlphaResource implements AlphaApi {
     }
 
     @Override
+    public ReplicaEndpoints getUserManager() {
+        return cluster.userManager();
+    }
+
+    @Override
     public List<MyGrant> getMyGrants() {
         return permissions.grantsOf(caller()).stream().map(g -> new MyGrant(g.contract(), g.permission(),
                 g.instanceId(), g.params(), g.state().name().toLowerCase(java.util.Locale.ROOT), g.error())).toList();

@@ -85,6 +85,31 @@ public class Cluster {
                 .map(Versioned::value).orElse(null));
     }
 
+    /**
+     * The designated User Manager (the record delegation checks read, written when a replica implementing
+     * user-manager.v1 is approved) and where it answers.
+     *
+     * @throws ResideException.NotFoundException when the cluster has none yet, saying what to do
+     */
+    public AlphaApi.ReplicaEndpoints userManager() {
+        return store.run(tx -> {
+            String accountId = tx.find(io.reside.security.AccountRegistry.USER_MANAGER,
+                    io.reside.security.AccountRegistry.USER_MANAGER_KEY).map(
+                            io.reside.security.AccountRegistry.UserManager::accountId)
+                    .orElseThrow(
+                            () -> new ResideException.NotFoundException("this cluster has no User Manager "
+                                    + "yet: load a replica implementing user-manager.v1"));
+            for (Versioned<Records.ReplicaRecord> r : tx.list(Records.REPLICA, Records.REPLICAS)) {
+                if (r.value().accountId().equals(accountId)) {
+                    return new AlphaApi.ReplicaEndpoints(r.value().id(), r.value().name(), accountId, r.value()
+                            .endpoints() == null ? Map.of() : r.value().endpoints());
+                }
+            }
+            throw new ResideException.NotFoundException("the User Manager's instance (account " + accountId
+                    + ") is gone: load a replica implementing user-manager.v1");
+        });
+    }
+
     /** An instance by id or name. */
     Records.ReplicaRecord record(String idOrName) {
         if (idOrName == null || idOrName.isBlank()) {

@@ -286,6 +286,22 @@ public interface AlphaApi {
     @Requires("replica:manage:all")
     Version rollbackReplica(@Valid RollbackReplica request);
 
+    /**
+     * Where a replica answers: what a client needs to call it (its account, whose key must sign the answers, and its
+     * endpoints by access context).
+     */
+    record ReplicaEndpoints(String replicaId, String name, String accountId, Map<String, String> endpoints) {
+    }
+
+    @GET
+    @Path("getUserManager")
+    @RpcMethod(
+            displayInfo = @DisplayInfo(
+                    en = @Text(title = "User Manager", description = "Where the cluster's User Manager answers"),
+                    ru = @Text(title = "Менеджер пользователей", description = "Где отвечает менеджер пользователей")))
+    // any caller: a person's client must find the User Manager to learn what it may do (no replica:read:all needed)
+    ReplicaEndpoints getUserManager();
+
     // ------------------------------------------------------------------ contracts and permissions
 
     record ContractInfo(String identity, ContractManifest manifest, List<String> implementors) {

@@ -182,8 +182,18 @@ public interface UserManagerApi {
 
     // ------------------------------------------------------------------ requests
 
+    /**
+     * @param publicKey for a person who holds a key of their own (base64url Ed25519, as {@code reside account create}
+     *        prints it): the user is unmanaged, acts as the account of that key, and must be in an open realm
+     *        ({@code default}); without it, a managed user (no key: the User Manager acts for it)
+     */
     record CreateUser(@NotBlank @Pattern(regexp = REALM_NAME) String realm,
-            @NotBlank @Size(max = 100) String name) {
+            @NotBlank @Size(max = 100) String name, @Size(max = 64) String publicKey) {
+
+        /** A managed user. */
+        public CreateUser(String realm, String name) {
+            this(realm, name, null);
+        }
     }
 
     record Impersonate(@NotBlank String userId, @NotBlank @Size(max = 100) String audience) {
@@ -214,8 +224,12 @@ public interface UserManagerApi {
     @Path("createUser")
     @RpcMethod(
             displayInfo = @DisplayInfo(
-                    en = @Text(title = "Create a user", description = "Create a managed user in a realm"),
-                    ru = @Text(title = "Создать пользователя", description = "Создать управляемого пользователя")))
+                    en = @Text(
+                            title = "Create a user",
+                            description = "A managed user in a realm, or a person with a key of their own"),
+                    ru = @Text(
+                            title = "Создать пользователя",
+                            description = "Управляемый пользователь области или человек со своим ключом")))
     @Requires(value = "user:create:realm", instance = "request.realm")
     User createUser(@Valid CreateUser request);
 
