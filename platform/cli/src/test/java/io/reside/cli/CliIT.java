@@ -300,6 +300,16 @@ class CliIT {
         assertThat(asCarol.out()).contains("No permissions for you (" + carol.get("userId").asText() + ")");
         CliProcess.Result carolDenied = reside("replica", "list", "--context", "carol@test");
         assertThat(carolDenied.exitCode()).isEqualTo(3);
+        // carol may not read the contracts: a short name cannot be looked up, a full identity goes to the User
+        // Manager, which refuses her
+        CliProcess.Result shortName = reside("permission", "grant", "--context", "carol@test", "--user", "me",
+                "alpha.v1", "replica:read:all");
+        assertThat(shortName.exitCode()).as(shortName.toString()).isEqualTo(3);
+        assertThat(shortName.err()).contains("give the contract's full identity");
+        CliProcess.Result fullName = reside("permission", "grant", "--context", "carol@test", "--user", "me",
+                "localhost:5000/reside/contracts/alpha.v1", "replica:read:all");
+        assertThat(fullName.exitCode()).as(fullName.toString()).isEqualTo(3);
+        assertThat(fullName.err()).contains("user:permission:manage:all");
 
         // someone else's key: registered, no key file here
         String dave = AccountKey.generate().publicKey().toBase64url();

@@ -24,8 +24,8 @@ final class Follow {
             if (System.nanoTime() > deadline) {
                 step.fail("still validating after " + timeout.toSeconds() + " s");
                 throw new CliException(ExitCodes.UNAVAILABLE, "load request " + id + " is still validating after "
-                        + timeout.toSeconds() + " s: Alpha may not reach the registry; look at it later with "
-                        + "reside replica load --request " + id);
+                        + timeout.toSeconds() + " s: can Alpha reach the registry? (its log says); approve it in the "
+                        + "chat (/load) once it is validated, or load again with a longer --timeout");
             }
             step.status("validating");
             sleep(100);

@@ -78,11 +78,25 @@ public class PermissionCommand {
         /** The contract's identity, the permission as the contract declares it, and its params typed. */
         UserManagerApi.GrantSpec spec() {
             AlphaApi alpha = connection().alpha();
+            List<AlphaApi.PermissionInfo> all;
+            try {
+                all = alpha.listPermissions();
+            } catch (ResideException.PermissionDeniedException e) {
+                // without replica:read:all the catalogue is closed: a full identity still works, params as text
+                if (!contract.contains("/")) {
+                    throw new CliException(ExitCodes.PERMISSION_DENIED, "a short contract name ('" + contract + "') "
+                            + "is looked up in the cluster's contracts, which needs replica:read:all of alpha.v1: "
+                            + "give the contract's full identity (e.g. localhost:5000/reside/contracts/" + contract
+                            + ")", e);
+                }
+                return new UserManagerApi.GrantSpec(contract, permission, typedParams(new AlphaApi.PermissionInfo(
+                        contract, permission, Map.of(), List.of(), null), params));
+            }
             String identity = contractIdentity(alpha, contract);
-            AlphaApi.PermissionInfo info = alpha.listPermissions().stream().filter(p -> p.contract().equals(
-                    identity) && p.permission().equals(permission)).findFirst().orElseThrow(() -> new CliException(
-                            ExitCodes.NOT_FOUND, ReplicaCommand.shortContract(identity) + " has no permission '"
-                                    + permission + "' (reside permission list --available shows them all)"));
+            AlphaApi.PermissionInfo info = all.stream().filter(p -> p.contract().equals(identity) && p.permission()
+                    .equals(permission)).findFirst().orElseThrow(() -> new CliException(ExitCodes.NOT_FOUND,
+                            ReplicaCommand.shortContract(identity) + " has no permission '" + permission
+                                    + "' (reside permission list --available shows them all)"));
             return new UserManagerApi.GrantSpec(identity, permission, typedParams(info, params));
         }
     }
