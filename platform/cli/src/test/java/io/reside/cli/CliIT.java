@@ -406,10 +406,39 @@ class CliIT {
         assertThat(reside("completion", "fish").exitCode()).isEqualTo(2);
     }
 
+    @Test
+    @Order(13)
+    void buildsContractImagesIntoARegistryOrAnArchive() throws Exception {
+        Path module = HOME.resolve("platform/examples/greeter-v1");
+        JsonNode pushed = json(reside("build", module.toString(), "--push", "--registry", cluster.registry()
+                .address(), "--tag", "cli-it", "-o", "json"));
+        assertThat(pushed).hasSize(1);
+        assertThat(pushed.get(0).get("kind").asText()).isEqualTo("contract");
+        assertThat(pushed.get(0).get("image").asText()).isEqualTo("localhost:5000/reside/contracts/greeter.v1:cli-it");
+        assertThat(pushed.get(0).get("digest").asText()).startsWith("sha256:");
+        java.net.http.HttpResponse<String> tags = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.registry().url()
+                        + "/v2/reside/contracts/greeter.v1/tags/list")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(tags.body()).contains("\"cli-it\"");
+
+        JsonNode written = json(reside("build", module.toString(), "--tag", "cli-it", "-o", "json"));
+        Path archive = Path.of(written.get(0).get("archive").asText());
+        assertThat(archive).isRegularFile().hasParent(module.resolve("target"));
+        Files.delete(archive);
+
+        CliProcess.Result notAModule = reside("build", dir.toString());
+        assertThat(notAModule.exitCode()).isEqualTo(2);
+        assertThat(notAModule.err()).contains("holds neither a packaged replica", "nor a contract");
+        CliProcess.Result registryAlone = reside("build", module.toString(), "--registry", "x:1");
+        assertThat(registryAlone.exitCode()).isEqualTo(2);
+        assertThat(registryAlone.err()).contains("--registry is where --push sends images: add --push");
+    }
+
     // ------------------------------------------------------------------ at a terminal
 
     @Test
-    @Order(13)
+    @Order(14)
     void asksBeforeLoadingAtATerminal() throws Exception {
         Path script = dir.resolve("load.sh");
         Files.writeString(script, String.join(" ", List.of("RESIDE_CONFIG=" + config,
@@ -439,7 +468,7 @@ class CliIT {
     }
 
     @Test
-    @Order(14)
+    @Order(15)
     void unloadsWhenToldYes() {
         CliProcess.Result gone = reside("replica", "unload", "provider-two", "--yes");
         assertThat(gone.exitCode()).as(gone.toString()).isZero();

@@ -344,7 +344,7 @@ public final class LocalCluster implements AutoCloseable {
      * @param stop checked before each probe: true ends the wait at once ({@code IllegalStateException} "stopped
      *        while waiting for ...")
      * @param fatal what a probe throws when waiting longer cannot help (thrown on at once); null: none
-     * @throws IllegalStateException when the time is up, naming {@code what} and the last thing seen
+     * @throws ConditionTimeoutException when the time is up, naming {@code what} and the last thing seen
      */
     public static <T> T awaitCondition(String what, Duration timeout, Supplier<T> probe, Predicate<T> done,
             java.util.function.BooleanSupplier stop, Class<? extends RuntimeException> fatal) {
@@ -374,9 +374,18 @@ public final class LocalCluster implements AutoCloseable {
                 throw new IllegalStateException("interrupted while waiting for " + what, e);
             }
         }
-        throw new IllegalStateException("not within " + timeout + ": " + what + "; last seen: " + (failure != null
+        throw new ConditionTimeoutException("not within " + timeout + ": " + what + "; last seen: " + (failure != null
                 ? failure.toString()
                 : String.valueOf(last)), failure);
+    }
+
+    /** {@link #awaitCondition}'s time is up (an {@code IllegalStateException}, as it always was). */
+    public static final class ConditionTimeoutException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        ConditionTimeoutException(String message, Throwable lastFailure) {
+            super(message, lastFailure);
+        }
     }
 
     private static int freePort() throws IOException {

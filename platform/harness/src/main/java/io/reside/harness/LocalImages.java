@@ -53,13 +53,23 @@ public final class LocalImages {
      */
     public Pushed push(Path quarkusApp, String tag) {
         for (ContractManifest contract : contractsIn(quarkusApp)) {
-            builder.buildContract(Manifests.toJson(contract), mirrored(ImageReference.parse(contract.identity()
-                    + ":latest")));
+            pushContract(contract, "latest");
         }
         String identity = identity(quarkusApp);
         ImageBuilder.Built built = builder.buildReplica(quarkusApp, ImageBuilder.SCRATCH, mirrored(ImageReference
                 .parse(identity + ":" + tag)));
         return new Pushed(identity + ":" + tag, built.digest());
+    }
+
+    /**
+     * Builds and pushes a contract's zero-layer image, named {@code <identity>:<tag>}.
+     *
+     * @return the image as its identity names it, and its digest
+     */
+    public Pushed pushContract(ContractManifest contract, String tag) {
+        String image = contract.identity() + ":" + tag;
+        return new Pushed(image, builder.buildContract(Manifests.toJson(contract), mirrored(ImageReference.parse(
+                image))).digest());
     }
 
     /** The identity of the replica packaged in {@code quarkusApp}, from its manifest. */

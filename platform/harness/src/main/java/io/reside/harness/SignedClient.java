@@ -41,6 +41,12 @@ import io.reside.security.Sessions;
  */
 public final class SignedClient {
 
+    /**
+     * The {@code reason} of the {@link ResideException.OutcomeUnknownException} thrown for an answer the callee did not
+     * sign, followed by its HTTP status ({@code unsigned-answer-401}).
+     */
+    public static final String UNSIGNED_ANSWER = "unsigned-answer-";
+
     private static final ObjectMapper JSON = DocType.mapper();
 
     private SignedClient() {
@@ -203,10 +209,14 @@ public final class SignedClient {
                     answer.body(), proof)) || ResponseProofs.verifySigned(proof, credential, answer.statusCode(),
                             answer.body(), callee).isPresent();
             if (!authenticated) {
-                throw new ResideException.OutcomeUnknownException(method.getName() + " at " + base + ": the answer "
-                        + "(HTTP " + answer.statusCode() + ") is not signed by " + callee.accountId()
-                        + ", so it cannot be trusted: " + new String(answer.body(), 0,
-                                Math.min(300, answer.body().length), StandardCharsets.UTF_8));
+                // the reason names the status of the untrusted answer: a server answers a proof it cannot check (an
+                // account it does not know) with an unsigned 401, which a tool may explain as such
+                throw new ResideException.OutcomeUnknownException(Problem.of(ErrorCode.OUTCOME_UNKNOWN, method
+                        .getName() + " at " + base + ": the answer (HTTP " + answer.statusCode() + ") is not signed "
+                        + "by " + callee.accountId() + ", so it cannot be trusted: " + new String(answer.body(), 0,
+                                Math.min(300, answer.body().length), StandardCharsets.UTF_8))
+                        .withReason(
+                                UNSIGNED_ANSWER + answer.statusCode()));
             }
             if (answer.statusCode() >= 300) {
                 ResideException refused = error(answer, base);

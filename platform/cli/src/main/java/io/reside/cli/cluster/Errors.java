@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 
 import io.reside.cli.CliException;
 import io.reside.cli.ExitCodes;
+import io.reside.harness.SignedClient;
 import io.reside.model.error.Problem;
 import io.reside.model.error.ResideException;
 
@@ -46,8 +47,7 @@ public final class Errors {
 
     private static CliException fromProblem(ResideException r) {
         Problem p = r.problem();
-        if (r instanceof ResideException.OutcomeUnknownException && String.valueOf(p.detail()).contains(
-                "(HTTP 401) is not signed")) {
+        if ((SignedClient.UNSIGNED_ANSWER + 401).equals(p.reason())) {
             // a server answers a proof it cannot check (an account it does not know) without signing the answer
             return new CliException(ExitCodes.PERMISSION_DENIED, "unauthenticated: the cluster does not accept "
                     + "this account (it answered 401 without signing, as it does for an account it does not know): "

@@ -152,14 +152,11 @@ public class BuildCommand extends BaseCommand {
         for (ContractManifest c : found) {
             String image = c.identity() + ":" + tag;
             withBar(progress, "build " + image, builder -> {
-                ImageReference ref = ImageReference.parse(image);
                 if (target != null) {
-                    ImageReference to = ref.registry().equals(LocalImages.IDENTITY_REGISTRY)
-                            ? new ImageReference(target, ref.repository(), ref.tag(), null)
-                            : ref;
-                    ImageBuilder.Built b = builder.buildContract(Manifests.toJson(c), to);
-                    out.add(new Built(dir.toString(), "contract", image, b.digest(), null));
+                    LocalImages.Pushed pushed = new LocalImages(builder, target).pushContract(c, tag);
+                    out.add(new Built(dir.toString(), "contract", pushed.image(), pushed.digest(), null));
                 } else {
+                    ImageReference ref = ImageReference.parse(image);
                     Path tar = dir.resolve("target/reside-contract-" + c.identity().substring(c.identity()
                             .lastIndexOf('/') + 1) + ".tar");
                     ImageBuilder.Built b = builder.buildContractTar(Manifests.toJson(c), ref, tar);

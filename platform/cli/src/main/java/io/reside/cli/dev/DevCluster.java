@@ -364,8 +364,8 @@ public final class DevCluster implements AutoCloseable {
             throw s.failed(app + " is not built", "build it with ./mvnw -B package -DskipTests (./reside does "
                     + "this by itself)");
         }
-        List<String> cmd = new ArrayList<>(List.of(JvmProcesses.javaBinary(), // Alpha (and its replicas) run on this JDK
-                "-Xmx256m", "-XX:+UseSerialGC",
+        // Alpha (and its replicas) run on this JDK
+        List<String> cmd = new ArrayList<>(List.of(JvmProcesses.javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=" + ports.alpha(), "-Dquarkus.http.host=127.0.0.1",
                 // names the state directory on Alpha's command line: a leftover Alpha is recognised by it
                 "-Dreside-dev-state=" + dir.root(), "-jar", app.resolve("quarkus-run.jar").toString()));

@@ -298,7 +298,9 @@ public interface AlphaApi {
     @RpcMethod(
             displayInfo = @DisplayInfo(
                     en = @Text(title = "User Manager", description = "Where the cluster's User Manager answers"),
-                    ru = @Text(title = "Менеджер пользователей", description = "Где отвечает менеджер пользователей")))
+                    ru = @Text(
+                            title = "Менеджер пользователей",
+                            description = "Где отвечает менеджер пользователей")))
     // any caller: a person's client must find the User Manager to learn what it may do (no replica:read:all needed)
     ReplicaEndpoints getUserManager();
 
