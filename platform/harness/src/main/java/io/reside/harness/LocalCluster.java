@@ -348,6 +348,15 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static <T> T awaitCondition(String what, Duration timeout, Supplier<T> probe, Predicate<T> done,
             java.util.function.BooleanSupplier stop, Class<? extends RuntimeException> fatal) {
+        return awaitCondition(what, timeout, Duration.ofMillis(100), probe, done, stop, fatal);
+    }
+
+    /**
+     * {@link #awaitCondition(String, Duration, Supplier, Predicate, java.util.function.BooleanSupplier, Class)}, asking
+     * every {@code interval}.
+     */
+    public static <T> T awaitCondition(String what, Duration timeout, Duration interval, Supplier<T> probe,
+            Predicate<T> done, java.util.function.BooleanSupplier stop, Class<? extends RuntimeException> fatal) {
         long deadline = System.nanoTime() + timeout.toNanos();
         T last = null;
         RuntimeException failure = null;
@@ -368,7 +377,7 @@ public final class LocalCluster implements AutoCloseable {
                 failure = e;
             }
             try {
-                Thread.sleep(100);
+                Thread.sleep(interval.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for " + what, e);

@@ -13,6 +13,8 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -29,7 +31,9 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -37,6 +41,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.reside.alpha.runtime.KubernetesRuntime;
 import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.harness.LocalCluster;
 import io.reside.security.AccountKey;
@@ -50,6 +56,8 @@ import io.reside.security.AccountKey;
 class KubernetesRuntimeIT {
 
     static final String NS = "reside";
+    static final String TEST_AGENT = "reside-test";
+    static MockWebServer web;
     static KubernetesMockServer server;
     static KubernetesClient kube;
     static LocalCluster cluster;
@@ -60,10 +68,12 @@ class KubernetesRuntimeIT {
 
     @BeforeAll
     static void start() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        web = new MockWebServer();
+        server = new KubernetesMockServer(new Context(), web, new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init(InetAddress.getLoopbackAddress(), 0);
-        kube = server.createClient();
+        // the test's own requests are told apart from Alpha's by their user agent
+        kube = new KubernetesClientBuilder().withConfig(new ConfigBuilder(server.createClient().getConfiguration())
+                .withUserAgent(TEST_AGENT).build()).build();
         cluster = LocalCluster.start(Path.of(System.getProperty("reside.alpha.app")), Map.of(
                 "ALPHA_RUNTIME", "kubernetes",
                 "QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", server.url("/"),
@@ -268,5 +278,64 @@ class KubernetesRuntimeIT {
         // the provider is untouched
         assertThat(deployment("provider-2")).isNotNull();
         assertThat(kube.secrets().inNamespace(NS).withName("provider").get()).isNotNull();
+    }
+
+    /**
+     * Every request Alpha made to the API server in the tests above, against the Role k8s/base gives it: on a real
+     * cluster a request outside it would be refused.
+     */
+    @Test
+    @Order(9)
+    void everyRequestAlphaMadeIsAllowedByItsRole() throws InterruptedException {
+        List<String> refused = new ArrayList<>();
+        Set<String> used = new TreeSet<>();
+        int alphas = 0;
+        for (RecordedRequest r; (r = web.takeRequest(1, TimeUnit.MILLISECONDS)) != null;) {
+            if (TEST_AGENT.equals(r.getHeader("User-Agent"))) {
+                continue;
+            }
+            alphas++;
+            ApiRequest request = ApiRequest.of(r.getMethod(), r.getPath());
+            if (request.allowedFor(NS)) {
+                used.add(request.group() + "/" + request.resource() + ":" + request.verb());
+            } else {
+                refused.add(r.getMethod() + " " + r.getPath());
+            }
+        }
+        assertThat(alphas).as("requests from Alpha").isPositive();
+        assertThat(refused).as("requests the Role does not allow").isEmpty();
+        // the tests above exercise every kind Alpha owns
+        assertThat(used).contains("apps/deployments:create", "apps/deployments:delete", "apps/deployments:watch",
+                "/secrets:create", "/secrets:delete", "/services:create", "networking.k8s.io/ingresses:create",
+                "/pods:watch");
+    }
+
+    /** A request to the API server as RBAC sees it: the verb on a resource of an API group, in a namespace. */
+    record ApiRequest(String group, String resource, String namespace, String verb) {
+
+        static final java.util.regex.Pattern PATH = java.util.regex.Pattern.compile(
+                "/(?:api/v1|apis/([^/]+)/[^/]+)(?:/namespaces/([^/]+))?/([^/?]+)(?:/([^/?]+))?(?:/[^?]*)?(\\?.*)?");
+
+        static ApiRequest of(String method, String path) {
+            java.util.regex.Matcher m = PATH.matcher(path);
+            if (!m.matches()) {
+                return new ApiRequest(null, path, null, method);
+            }
+            boolean named = m.group(4) != null;
+            String query = m.group(5) == null ? "" : m.group(5);
+            String verb = switch (method) {
+                case "GET" -> named ? "get" : query.contains("watch=true") ? "watch" : "list";
+                case "POST" -> "create";
+                case "PUT" -> "update";
+                case "PATCH" -> "patch";
+                case "DELETE" -> named ? "delete" : "deletecollection";
+                default -> method;
+            };
+            return new ApiRequest(m.group(1) == null ? "" : m.group(1), m.group(3), m.group(2), verb);
+        }
+
+        boolean allowedFor(String ns) {
+            return group != null && ns.equals(namespace) && KubernetesRuntime.allowed(group, resource, verb);
+        }
     }
 }

@@ -140,6 +140,20 @@ class LoadRequestsIT {
     }
 
     @Test
+    @Order(4)
+    void theNamesOfTheDeploymentsObjectsAreNotForReplicas() {
+        // k8s/base has a Service etcd and Secrets etcd-peer-tls and reside-claim-code beside Alpha's objects
+        for (String reserved : List.of("etcd", "etcd-peer-tls", "reside-claim-code")) {
+            AlphaApi.LoadRequest r = cluster.awaitValidated(cluster.alpha().createLoadRequest(
+                    new AlphaApi.CreateLoadRequest(providerImage, reserved, null, null)).id());
+            assertThat(r.plan().name()).isEqualTo(reserved + "-1");
+            cluster.alpha().rejectLoadRequest(new AlphaApi.RejectLoadRequest(r.id(), null));
+        }
+        assertThatThrownBy(() -> cluster.alpha().getReplica("etcd"))
+                .isInstanceOf(ResideException.NotFoundException.class);
+    }
+
+    @Test
     @Order(5)
     void withoutThePermissionAnAccountCanDoNothing() {
         AccountKey stranger = AccountKey.generate();

@@ -22,8 +22,10 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "cluster",
         mixinStandardHelpOptions = true,
-        description = "See a cluster, switch between clusters, claim super-admin access.",
-        subcommands = { ClusterCommand.Info.class, ClusterCommand.Use.class, ClusterCommand.Claim.class })
+        description = "Deploy a cluster to Kubernetes or delete it, see a cluster, switch between clusters, claim "
+                + "super-admin access.",
+        subcommands = { ClusterBootstrap.class, ClusterDelete.class, ClusterCommand.Info.class,
+                ClusterCommand.Use.class, ClusterCommand.Claim.class })
 public class ClusterCommand {
 
     /** {@code cluster info -o json}. */

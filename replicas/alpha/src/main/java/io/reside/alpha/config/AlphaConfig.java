@@ -151,6 +151,52 @@ public interface AlphaConfig {
         @WithDefault("10m")
         Duration resync();
 
+        /** NetworkPolicies derived from the wiring (docs/kubernetes.md, "Network"). */
+        NetworkPolicies networkPolicies();
+
+        interface NetworkPolicies {
+            /**
+             * Give each running replica a NetworkPolicy that admits exactly its declared traffic. Meant for a
+             * namespace with a default-deny policy (the production overlay turns both on).
+             */
+            @WithDefault("false")
+            boolean enabled();
+
+            /** The labels of etcd's pods ({@code k=v,k2=v2}). */
+            @WithDefault("app.kubernetes.io/name=etcd")
+            String etcdSelector();
+
+            @WithDefault("2379")
+            int etcdPort();
+
+            /** The labels of Alpha's pods, which replicas requiring alpha.v1 call. */
+            @WithDefault("app.kubernetes.io/name=alpha")
+            String alphaSelector();
+
+            @WithDefault("8080")
+            int alphaPort();
+
+            /**
+             * The namespace of the ingress controller: replicas with an Ingress accept its traffic. None: only other
+             * replicas reach them.
+             */
+            Optional<String> ingressNamespace();
+
+            /**
+             * {@code <required>:<implemented>} contract pairs: a replica that requires the first and implements the
+             * second is called back by its implementors of the first (telegram calls its handlers).
+             */
+            @WithDefault("telegram.v1:telegram-handler.v1")
+            List<String> callbacks();
+
+            /** Contracts whose implementors may reach the outside ({@link #externalPort()}): the Bot API. */
+            @WithDefault("telegram.v1")
+            List<String> externalEgress();
+
+            @WithDefault("443")
+            int externalPort();
+        }
+
         Ingress ingress();
 
         interface Ingress {

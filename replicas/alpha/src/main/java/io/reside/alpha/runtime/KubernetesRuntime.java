@@ -40,6 +40,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -71,6 +72,31 @@ public final class KubernetesRuntime implements WorkloadRuntime {
     private static final Set<String> FATAL_WAITING = Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName",
             "CreateContainerConfigError", "CreateContainerError");
 
+    /** One rule of a Kubernetes Role: these verbs on these resources of one API group. */
+    public record RbacRule(String apiGroup, List<String> resources, List<String> verbs) {
+    }
+
+    private static final List<String> OWNED = List.of("get", "list", "watch", "create", "update", "patch", "delete");
+
+    /**
+     * Everything this runtime does to the API server, in its namespace: the Role that k8s/base gives Alpha must
+     * grant exactly this (KustomizeTest compares them; KubernetesRuntimeIT checks every request Alpha makes against
+     * it). Reads go through informers (list, watch) and single gets; writes are create and update or a server-side
+     * apply (patch); deletes are of Alpha's own objects. Pods are only watched, for the status of versions.
+     */
+    public static final List<RbacRule> RBAC_RULES = List.of(
+            new RbacRule("apps", List.of("deployments"), OWNED),
+            new RbacRule("batch", List.of("jobs"), OWNED),
+            new RbacRule("", List.of("services", "secrets"), OWNED),
+            new RbacRule("networking.k8s.io", List.of("ingresses", "networkpolicies"), OWNED),
+            new RbacRule("", List.of("pods"), List.of("list", "watch")));
+
+    /** Whether {@link #RBAC_RULES} allow {@code verb} on {@code resource} of {@code apiGroup}. */
+    public static boolean allowed(String apiGroup, String resource, String verb) {
+        return RBAC_RULES.stream().anyMatch(r -> r.apiGroup().equals(apiGroup) && r.resources().contains(resource)
+                && r.verbs().contains(verb));
+    }
+
     private final KubernetesClient client;
     private final String namespace;
     private final AlphaConfig.Kubernetes config;
@@ -80,6 +106,8 @@ public final class KubernetesRuntime implements WorkloadRuntime {
     private final SharedIndexInformer<Job> jobs;
     private final SharedIndexInformer<Service> services;
     private final SharedIndexInformer<Ingress> ingresses;
+    private final SharedIndexInformer<NetworkPolicy> policies;
+    private final NetworkPolicies networkPolicies;
     private final SharedIndexInformer<Secret> secrets;
     private final SharedIndexInformer<Pod> pods;
     private volatile Runnable nudge = () -> {
@@ -100,6 +128,15 @@ public final class KubernetesRuntime implements WorkloadRuntime {
                 .orElseThrow(() -> new IllegalStateException("alpha.runtime=kubernetes needs a namespace: set "
                         + "alpha.kubernetes.namespace (or quarkus.kubernetes-client.namespace); in a pod it is the "
                         + "pod's own"));
+        for (String callback : config.networkPolicies().callbacks()) {
+            if (!callback.matches("[a-z0-9-]+\\.v[0-9]+:[a-z0-9-]+\\.v[0-9]+")) {
+                throw new IllegalStateException(
+                        "alpha.kubernetes.network-policies.callbacks: '" + callback + "' is not "
+                                + "<required contract>:<implemented contract> (e.g. telegram.v1:telegram-handler.v1)");
+            }
+        }
+        NetworkPolicies.selector(config.networkPolicies().etcdSelector());
+        NetworkPolicies.selector(config.networkPolicies().alphaSelector());
         this.objects = new KubernetesObjects(config, cluster, config.etcdEndpoints().orElse(alphaEtcdEndpoints));
         this.applier = new Applier(client, namespace, config.apply());
         long resync = config.resync().toMillis();
@@ -111,6 +148,9 @@ public final class KubernetesRuntime implements WorkloadRuntime {
                 .runnableInformer(resync));
         this.ingresses = watch(client.network().v1().ingresses().inNamespace(namespace).withLabel(MANAGED_BY, RESIDE)
                 .runnableInformer(resync));
+        this.policies = watch(client.network().v1().networkPolicies().inNamespace(namespace).withLabel(MANAGED_BY,
+                RESIDE).runnableInformer(resync));
+        this.networkPolicies = new NetworkPolicies(config);
         this.secrets = watch(client.secrets().inNamespace(namespace).withLabel(MANAGED_BY, RESIDE)
                 .runnableInformer(resync));
         this.pods = watch(client.pods().inNamespace(namespace).withLabel(MANAGED_BY, RESIDE).runnableInformer(resync));
@@ -161,6 +201,9 @@ public final class KubernetesRuntime implements WorkloadRuntime {
         }
         if (!services.hasSynced()) {
             pending.add("services");
+        }
+        if (!policies.hasSynced()) {
+            pending.add("networkpolicies");
         }
         if (!ingresses.hasSynced()) {
             pending.add("ingresses");
@@ -329,6 +372,19 @@ public final class KubernetesRuntime implements WorkloadRuntime {
             if (config.ingress().enabled()) {
                 applier.ensure(applier.withSpecHash(objects.ingress(d)), ingresses.getStore().getByKey(namespace + "/"
                         + name));
+            }
+        }
+        Map<String, NetworkPolicy> wanted = config.networkPolicies().enabled() ? networkPolicies.of(desired)
+                : Map.of();
+        wanted.forEach((name, policy) -> applier.ensure(applier.withSpecHash(policy), policies.getStore().getByKey(
+                namespace + "/" + name)));
+        for (NetworkPolicy p : policies.getStore().list()) {
+            if (!wanted.containsKey(p.getMetadata().getName())) {
+                LOG.infof("deleting NetworkPolicy %s: no running replica of that name%s", p.getMetadata().getName(),
+                        config.networkPolicies().enabled() ? ""
+                                : " (alpha.kubernetes.network-policies.enabled is "
+                                        + "false)");
+                applier.delete(p, false);
             }
         }
         for (Deployment d : deployments.getStore().list()) {
@@ -506,7 +562,8 @@ public final class KubernetesRuntime implements WorkloadRuntime {
 
     @Override
     public void close() {
-        for (SharedIndexInformer<?> i : List.of(deployments, jobs, services, ingresses, secrets, pods)) {
+        for (SharedIndexInformer<?> i : List.of(deployments, jobs, services, ingresses, policies, secrets,
+                pods)) {
             i.stop();
         }
     }

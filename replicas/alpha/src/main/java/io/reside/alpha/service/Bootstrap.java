@@ -74,6 +74,11 @@ public class Bootstrap {
                     AccountRegistry.register(tx, pk, AccountRegistry.Kind.USER, "operator");
                 }
             });
+            for (String reserved : Records.RESERVED_NAMES) {
+                if (Records.NAMES.find(tx, reserved).isEmpty()) {
+                    Records.NAMES.claim(tx, reserved, Records.RESERVED);
+                }
+            }
             RcbAdmin.registerContract(tx, contract);
             if (tx.find(Rcb.TYPE, Rcb.key(Records.ALPHA_ID)).isEmpty()) {
                 RcbAdmin.createRcb(tx, new Rcb(Records.ALPHA_ID, "alpha", key.accountId(), "sha256:alpha",

@@ -105,6 +105,16 @@ public final class Records {
     public static final String LOAD_REQUESTS = "alpha/load-requests/";
     public static final String PERMISSION_REQUESTS = "alpha/permission-requests/";
     public static final String CLAIM_KEY = "alpha/claim";
+    /**
+     * Names no instance may take, because Kubernetes objects of the same kind and name exist beside Alpha's in its
+     * namespace (k8s/base): a replica named {@code etcd} would get a Service {@code etcd} and take over etcd's. Held in
+     * {@link #NAMES} by {@value #RESERVED}, so a load request gets {@code etcd-1} instead. ({@code alpha} is held by
+     * Alpha's own instance.)
+     */
+    public static final java.util.List<String> RESERVED_NAMES = java.util.List.of("etcd", "etcd-peer-tls",
+            "reside-claim-code");
+    public static final String RESERVED = "reserved";
+
     /** Alpha's own instance id (and RCB id). */
     public static final String ALPHA_ID = "alpha";
 

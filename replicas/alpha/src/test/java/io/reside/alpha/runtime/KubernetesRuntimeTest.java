@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -396,5 +397,138 @@ class KubernetesRuntimeTest {
                 r.close();
             }
         }
+    }
+
+    /** A running version that implements {@code implemented} and requires contract → implementor ids. */
+    static WorkloadRuntime.Desired wired(String name, List<String> implemented, Map<String, List<String>> requires) {
+        Map<String, ReplicaManifest.Implementation> impls = new java.util.TreeMap<>();
+        implemented.forEach(c -> impls.put(c.replace(".", "-"), new ReplicaManifest.Implementation(
+                "localhost:5000/reside/contracts/" + c)));
+        Map<String, ReplicaManifest.Requirement> reqs = new java.util.TreeMap<>();
+        Map<String, List<String>> wiring = new java.util.TreeMap<>();
+        requires.forEach((c, ids) -> {
+            String key = c.replace(".", "-");
+            reqs.put(key, new ReplicaManifest.Requirement("localhost:5000/reside/contracts/" + c, false, false,
+                    List.of()));
+            wiring.put(key, ids);
+        });
+        ReplicaManifest m = new ReplicaManifest(1, "localhost:5000/reside/replicas/" + name,
+                new ReplicaManifest.Info(name, "long-running", false, true), Map.of(), impls, reqs);
+        Records.ReplicaRecord r = new Records.ReplicaRecord("r-" + name, name, m.identity(), m, "acc_" + name, true,
+                null, 1, 1, Map.of(), Instant.now());
+        Records.VersionRecord v = new Records.VersionRecord(r.id(), 1, m.identity() + ":1@" + DIGEST, DIGEST, m,
+                wiring, List.of(), "running", null, Instant.now());
+        return new WorkloadRuntime.Desired(r, v, !implemented.isEmpty());
+    }
+
+    private NetworkPolicy policy(String name) {
+        return client.network().v1().networkPolicies().inNamespace(ns).withName(name).get();
+    }
+
+    /** The label values of the pods a rule's peers select ("alpha" for Alpha's, "ingress:<ns>" for a namespace). */
+    private static List<String> peers(List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> peers) {
+        return peers.stream().map(p -> p.getNamespaceSelector() != null ? "ingress:" + p.getNamespaceSelector()
+                .getMatchLabels().get("kubernetes.io/metadata.name")
+                : p.getPodSelector().getMatchLabels().getOrDefault(KubernetesObjects.REPLICA, p.getPodSelector()
+                        .getMatchLabels().get("app.kubernetes.io/name")))
+                .sorted().toList();
+    }
+
+    private List<String> ingressFrom(String name) {
+        NetworkPolicy p = policy(name);
+        return p.getSpec().getIngress().stream().flatMap(r -> peers(r.getFrom()).stream()).sorted().toList();
+    }
+
+    private List<String> egressTo(String name) {
+        NetworkPolicy p = policy(name);
+        return p.getSpec().getEgress().stream().flatMap(r -> r.getTo() == null || r.getTo().isEmpty()
+                ? r.getPorts().stream().map(port -> "outside:" + port.getPort().getIntVal())
+                : peers(r.getTo()).stream()).sorted().toList();
+    }
+
+    @Test
+    void networkPoliciesFollowTheWiring() {
+        start(Map.of("alpha.kubernetes.network-policies.enabled", "true",
+                "alpha.kubernetes.network-policies.ingress-namespace", "ingress-nginx"));
+        var users = wired("user-manager", List.of("user-manager.v1"), Map.of("alpha.v1", List.of("alpha")));
+        var telegram = wired("telegram", List.of("telegram.v1"), Map.of("user-manager.v1", List.of("r-user-manager")));
+        var secretary = wired("alpha-secretary", List.of("telegram-handler.v1"), Map.of("telegram.v1", List.of(
+                "r-telegram"), "user-manager.v1", List.of("r-user-manager"), "alpha.v1", List.of("alpha")));
+        var lonely = wired("batch", List.of(), Map.of());
+        List<WorkloadRuntime.Desired> all = List.of(users, telegram, secretary, lonely);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            runtime.reconcile(all);
+            return policy("user-manager") != null && policy("telegram") != null && policy("alpha-secretary") != null
+                    && policy("batch") != null;
+        });
+
+        NetworkPolicy um = policy("user-manager");
+        assertThat(um.getMetadata().getLabels()).containsEntry(KubernetesObjects.MANAGED_BY, "reside");
+        assertThat(um.getSpec().getPodSelector().getMatchLabels()).containsEntry(KubernetesObjects.REPLICA,
+                "user-manager");
+        assertThat(um.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+        // who calls the User Manager: its requirers, and people through the Ingress
+        assertThat(ingressFrom("user-manager")).containsExactly("alpha-secretary", "ingress:ingress-nginx",
+                "telegram");
+        // what it calls: etcd and Alpha (it requires alpha.v1)
+        assertThat(egressTo("user-manager")).containsExactly("alpha", "etcd");
+        assertThat(um.getSpec().getEgress()).anySatisfy(r -> assertThat(r.getPorts()).singleElement().satisfies(
+                port -> assertThat(port.getPort().getIntVal()).isEqualTo(2379)));
+        // telegram: called by its handler (it requires telegram.v1), calls its handler back, the User Manager and
+        // the Bot API outside
+        assertThat(ingressFrom("telegram")).containsExactly("alpha-secretary", "ingress:ingress-nginx");
+        assertThat(egressTo("telegram")).containsExactly("alpha-secretary", "etcd", "outside:443", "user-manager");
+        // the handler: called back by telegram; calls telegram, the User Manager and Alpha; nothing outside
+        assertThat(ingressFrom("alpha-secretary")).containsExactly("ingress:ingress-nginx", "telegram");
+        assertThat(egressTo("alpha-secretary")).containsExactly("alpha", "etcd", "telegram", "user-manager");
+        // a replica that serves nothing and requires nothing: no way in, etcd only out
+        assertThat(policy("batch").getSpec().getIngress()).isEmpty();
+        assertThat(egressTo("batch")).containsExactly("etcd");
+
+        // a change of wiring: the handler unloaded; its peers' policies lose it, its own policy goes
+        List<WorkloadRuntime.Desired> after = List.of(users, telegram, lonely);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            runtime.reconcile(after);
+            return policy("alpha-secretary") == null && !ingressFrom("telegram").contains("alpha-secretary");
+        });
+        assertThat(ingressFrom("telegram")).containsExactly("ingress:ingress-nginx");
+        assertThat(egressTo("telegram")).containsExactly("etcd", "outside:443", "user-manager");
+        assertThat(ingressFrom("user-manager")).containsExactly("ingress:ingress-nginx", "telegram");
+
+        // drift: an edited policy is written back, a deleted one made again
+        NetworkPolicy edited = policy("telegram");
+        edited.getSpec().setEgress(List.of());
+        client.network().v1().networkPolicies().inNamespace(ns).resource(edited).update();
+        client.network().v1().networkPolicies().inNamespace(ns).withName("batch").delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            runtime.reconcile(after);
+            return policy("batch") != null && !policy("telegram").getSpec().getEgress().isEmpty();
+        });
+        assertThat(egressTo("telegram")).containsExactly("etcd", "outside:443", "user-manager");
+    }
+
+    @Test
+    void withoutNetworkPoliciesAlphaRemovesTheOnesItMade() {
+        start(Map.of("alpha.kubernetes.network-policies.enabled", "true"));
+        var lonely = wired("batch", List.of(), Map.of());
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            runtime.reconcile(List.of(lonely));
+            return policy("batch") != null;
+        });
+        runtime.close();
+        String namespace = ns;
+        runtime = new KubernetesRuntime(client, config(Map.of("alpha.kubernetes.namespace", namespace,
+                "alpha.kubernetes.apply", "create-or-update")).kubernetes(), "test", List.of("http://etcd:2379"));
+        assertThat(runtime.awaitSynced(Duration.ofSeconds(10))).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            runtime.reconcile(List.of(lonely));
+            return policy("batch") == null;
+        });
+    }
+
+    @Test
+    void aMalformedCallbackIsRefusedAtStart() {
+        assertThatThrownBy(() -> start(Map.of("alpha.kubernetes.network-policies.callbacks", "telegram")))
+                .hasMessageContaining("alpha.kubernetes.network-policies.callbacks: 'telegram'");
     }
 }

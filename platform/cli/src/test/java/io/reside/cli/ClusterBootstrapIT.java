@@ -1,0 +1,337 @@
+package io.reside.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.reside.harness.CliProcess;
+import io.reside.security.AccountKey;
+import io.reside.testing.EtcdServer;
+import io.reside.testing.ReplicaProcess;
+
+/**
+ * {@code reside cluster bootstrap k8s/overlays/local} and {@code cluster delete} against the Kubernetes mock server
+ * (CRUD mode, so {@code --apply create-or-update}: the mock has no server-side apply). The test plays the kubelet:
+ * it reports etcd's StatefulSet ready (a real etcd runs on loopback), and when Alpha's Deployment appears it starts
+ * Alpha from its packaged application with exactly the environment the pod would get: the rendered ConfigMap's keys
+ * as variable names (envFrom), and the key the CLI wrote to the Secret {@code alpha}; only what differs between a pod
+ * and this machine is replaced (etcd's and the API server's addresses, the namespace a pod reads from its service
+ * account, the apply strategy). Alpha then runs its Kubernetes runtime against the same mock server.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterBootstrapIT {
+
+    private static final Path HOME = Path.of(System.getProperty("reside.home", "../..")).toAbsolutePath()
+            .normalize();
+    private static final Path CLI = Path.of(System.getProperty("reside.cli.app", "target/quarkus-app"))
+            .toAbsolutePath();
+    private static final Path OVERLAY = HOME.resolve("k8s/overlays/local");
+    private static final String NS = "reside";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static KubernetesMockServer server;
+    private static KubernetesClient kube;
+    private static EtcdServer etcd;
+    private static Path dir;
+    private static Path config;
+    private static Path kubeconfig;
+    private static int alphaPort;
+    private static Thread kubelet;
+    private static volatile boolean stopping;
+    private static final AtomicReference<ReplicaProcess> alpha = new AtomicReference<>();
+    private static final Map<String, String> alphaEnv = new HashMap<>();
+
+    @BeforeAll
+    static void start() throws IOException {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        kube = new KubernetesClientBuilder().withConfig(new ConfigBuilder(server.createClient().getConfiguration())
+                .withUserAgent("reside-test").build()).build();
+        etcd = EtcdServer.start();
+        dir = Files.createTempDirectory("reside-bootstrap-it-");
+        config = dir.resolve("config").resolve("config.yaml");
+        kubeconfig = dir.resolve("kubeconfig");
+        Files.writeString(kubeconfig, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - {name: mock, cluster: {server: '%s'}}
+                users:
+                - {name: admin, user: {token: not-a-real-token}}
+                contexts:
+                - {name: mock, context: {cluster: mock, user: admin}}
+                - {name: elsewhere, context: {cluster: mock, user: admin}}
+                current-context: elsewhere
+                """.formatted(server.url("/")));
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            alphaPort = s.getLocalPort();
+        }
+        kubelet = new Thread(ClusterBootstrapIT::kubelet, "kubelet");
+        kubelet.setDaemon(true);
+        kubelet.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        stopping = true;
+        if (kubelet != null) {
+            kubelet.join(5000);
+        }
+        ReplicaProcess a = alpha.getAndSet(null);
+        if (a != null) {
+            a.close();
+        }
+        if (etcd != null) {
+            etcd.close();
+        }
+        if (kube != null) {
+            kube.close();
+            server.destroy();
+        }
+        if (dir != null) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** What the kubelet and the controllers would do for etcd's StatefulSet and Alpha's Deployment. */
+    private static void kubelet() {
+        while (!stopping) {
+            try {
+                StatefulSet etcdSet = kube.apps().statefulSets().inNamespace(NS).withName("etcd").get();
+                if (etcdSet != null
+                        && (etcdSet.getStatus() == null || etcdSet.getStatus().getReadyReplicas() == null)) {
+                    int n = etcdSet.getSpec().getReplicas();
+                    etcdSet.setStatus(new StatefulSetStatusBuilder().withReplicas(n).withReadyReplicas(n)
+                            .withCurrentReplicas(n).withObservedGeneration(etcdSet.getMetadata().getGeneration())
+                            .build());
+                    kube.apps().statefulSets().inNamespace(NS).resource(etcdSet).updateStatus();
+                }
+                Deployment d = kube.apps().deployments().inNamespace(NS).withName("alpha").get();
+                ReplicaProcess running = alpha.get();
+                if (d == null && running != null) {
+                    alpha.set(null);
+                    running.close(); // its Deployment was deleted
+                } else if (d != null && running == null) {
+                    running = startAlpha(d);
+                    alpha.set(running);
+                    running.awaitReady(Duration.ofSeconds(90));
+                    reportAvailable();
+                } else if (d != null && (d.getStatus() == null || d.getStatus().getObservedGeneration() == null
+                        || d.getStatus().getObservedGeneration() < d.getMetadata().getGeneration())) {
+                    reportAvailable(); // the Deployment controller saw the new generation (same pod template)
+                }
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException | IOException e) {
+                System.out.println("kubelet: " + e);
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static void reportAvailable() {
+        Deployment d = kube.apps().deployments().inNamespace(NS).withName("alpha").get();
+        d.setStatus(new DeploymentStatusBuilder().withReplicas(1).withUpdatedReplicas(1).withReadyReplicas(1)
+                .withAvailableReplicas(1).withObservedGeneration(d.getMetadata().getGeneration()).build());
+        kube.apps().deployments().inNamespace(NS).resource(d).updateStatus();
+    }
+
+    /** Alpha as its pod would run: the ConfigMap as environment (envFrom) and the key from its Secret. */
+    private static ReplicaProcess startAlpha(Deployment d) throws IOException {
+        String configMap = d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnvFrom().get(0)
+                .getConfigMapRef().getName();
+        ConfigMap cm = kube.configMaps().inNamespace(NS).withName(configMap).get();
+        Secret key = kube.secrets().inNamespace(NS).withName("alpha").get();
+        Path keyFile = dir.resolve("alpha.pem");
+        Files.write(keyFile, Base64.getDecoder().decode(key.getData().get("key.pem")));
+        Map<String, String> env = new HashMap<>(cm.getData());
+        assertThat(env).containsKey("reside.account-key-file").containsKey("reside.etcd.endpoints");
+        // what differs between a pod and this machine
+        env.put("reside.account-key-file", keyFile.toString());
+        env.put("reside.etcd.endpoints", etcd.endpoint());
+        env.put("quarkus.kubernetes-client.api-server-url", server.url("/"));
+        env.put("alpha.kubernetes.namespace", NS);
+        env.put("alpha.kubernetes.apply", "create-or-update");
+        synchronized (alphaEnv) {
+            alphaEnv.clear();
+            alphaEnv.putAll(env);
+        }
+        return ReplicaProcess.start("alpha", Path.of(System.getProperty("reside.alpha.app")), alphaPort, env,
+                Map.of());
+    }
+
+    private static CliProcess.Result reside(String... args) {
+        Map<String, String> env = new HashMap<>(Map.of("RESIDE_CONFIG", config.toString(), "KUBECONFIG", kubeconfig
+                .toString()));
+        env.put("RESIDE_ACCESS_CONTEXT", null);
+        CliProcess.Result r = CliProcess.run(CLI, HOME, env, Duration.ofSeconds(180), args);
+        System.out.println("$ reside " + String.join(" ", args) + "\n" + r);
+        return r;
+    }
+
+    private static String alphaUrl() {
+        return "http://127.0.0.1:" + alphaPort;
+    }
+
+    @Test
+    @Order(1)
+    void badInputChangesNothing() {
+        CliProcess.Result notAnOverlay = reside("cluster", "bootstrap", HOME.resolve("k8s").toString(),
+                "--endpoint", alphaUrl(), "--kube-context", "mock", "--apply", "create-or-update");
+        assertThat(notAnOverlay.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(notAnOverlay.err()).contains("is not a kustomize overlay");
+
+        CliProcess.Result noContext = reside("cluster", "bootstrap", OVERLAY.toString(), "--endpoint", alphaUrl(),
+                "--kube-context", "nope", "--apply", "create-or-update");
+        assertThat(noContext.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(noContext.err()).contains("no context 'nope'");
+
+        CliProcess.Result badEndpoint = reside("cluster", "bootstrap", OVERLAY.toString(), "--endpoint", "alpha",
+                "--kube-context", "mock");
+        assertThat(badEndpoint.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badEndpoint.err()).contains("--endpoint 'alpha'");
+
+        assertThat(kube.namespaces().withName(NS).get()).isNull();
+        assertThat(kube.apps().deployments().inAnyNamespace().list().getItems()).isEmpty();
+        assertThat(config).doesNotExist();
+    }
+
+    @Test
+    @Order(2)
+    void bootstrapDeploysClaimsAndRecordsTheCluster() throws IOException {
+        CliProcess.Result r = reside("cluster", "bootstrap", OVERLAY.toString(), "--endpoint", alphaUrl(),
+                "--kube-context", "mock", "--apply", "create-or-update", "--timeout", "PT2M", "-o", "json");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        JsonNode out = JSON.readTree(r.out());
+        assertThat(out.get("cluster").asText()).isEqualTo("local");
+        assertThat(out.get("namespace").asText()).isEqualTo(NS);
+        assertThat(out.get("kubeContext").asText()).isEqualTo("mock");
+        assertThat(out.get("account").asText()).isEqualTo("local-operator");
+        assertThat(out.get("granted")).isNotEmpty();
+        // progress on standard error, one line per step
+        assertThat(r.err()).contains("ok  render", "ok  apply", "ok  etcd", "ok  Alpha", "ok  claim",
+                "super-admin access for ");
+
+        // Alpha's account is the key the CLI wrote to the Secret, and Alpha runs with it
+        Secret key = kube.secrets().inNamespace(NS).withName("alpha").get();
+        String alphaAccount = AccountKey.fromPem(new String(Base64.getDecoder().decode(key.getData().get(
+                "key.pem")), StandardCharsets.UTF_8)).accountId();
+        assertThat(out.get("alphaAccountId").asText()).isEqualTo(alphaAccount);
+        assertThat(key.getMetadata().getLabels()).containsEntry("app.kubernetes.io/part-of", "reside")
+                .doesNotContainKey("app.kubernetes.io/managed-by");
+
+        // the rendered configuration, with the operator's key added, is what Alpha started with
+        synchronized (alphaEnv) {
+            assertThat(alphaEnv).containsEntry("alpha.runtime", "kubernetes").containsEntry("reside.cluster",
+                    "local").containsKey("alpha.bootstrap.operator-public-key");
+        }
+        String yaml = Files.readString(config);
+        assertThat(yaml).contains("currentContext: local").contains("namespace: reside").contains(
+                "kubeContext: mock").contains(alphaAccount);
+
+        // the context works: cluster info as the new super-admin, Alpha's answers checked against its pinned key
+        CliProcess.Result info = reside("cluster", "info", "-o", "json");
+        assertThat(info.exitCode()).as(info.toString()).isZero();
+        JsonNode i = JSON.readTree(info.out());
+        assertThat(i.get("alphaAccountId").asText()).isEqualTo(alphaAccount);
+        assertThat(i.get("alphaGrants")).isNotEmpty();
+
+        // Alpha's Kubernetes runtime leaves the objects of k8s/base alone (they do not carry its label)
+        sleep(Duration.ofSeconds(3)); // Alpha reconciles every second
+
+        assertThat(kube.apps().deployments().inNamespace(NS).withName("alpha").get()).isNotNull();
+        assertThat(kube.services().inNamespace(NS).withName("alpha").get()).isNotNull();
+        assertThat(kube.services().inNamespace(NS).withName("etcd").get()).isNotNull();
+        assertThat(kube.secrets().inNamespace(NS).withName("alpha").get()).isNotNull();
+        assertThat(kube.rbac().roles().inNamespace(NS).withName("alpha").get()).isNotNull();
+    }
+
+    @Test
+    @Order(3)
+    void aSecondBootstrapKeepsAlphaAndItsSuperAdmin() throws IOException {
+        String before = JSON.readTree(reside("cluster", "info", "-o", "json").out()).get("alphaAccountId").asText();
+        CliProcess.Result r = reside("cluster", "bootstrap", OVERLAY.toString(), "--endpoint", alphaUrl(),
+                "--kube-context", "mock", "--apply", "create-or-update", "--timeout", "PT2M");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.err()).contains("claimed earlier by this account");
+        assertThat(r.out()).contains("super-admin");
+        assertThat(JSON.readTree(reside("cluster", "info", "-o", "json").out()).get("alphaAccountId").asText())
+                .isEqualTo(before);
+    }
+
+    @Test
+    @Order(4)
+    void deleteAsksFirstThenRemovesEverythingButTheNamespace() throws IOException {
+        CliProcess.Result noTerminal = reside("cluster", "delete");
+        assertThat(noTerminal.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(noTerminal.err()).contains("--yes");
+        assertThat(kube.apps().deployments().inNamespace(NS).withName("alpha").get()).isNotNull();
+
+        CliProcess.Result r = reside("cluster", "delete", "--yes", "-o", "json");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        JsonNode out = JSON.readTree(r.out());
+        assertThat(out.get("deleted").toString()).contains("Deployment/alpha", "StatefulSet/etcd", "Secret/alpha",
+                "Role/alpha", "RoleBinding/alpha", "ServiceAccount/alpha", "Service/etcd");
+        assertThat(kube.apps().deployments().inNamespace(NS).list().getItems()).isEmpty();
+        assertThat(kube.apps().statefulSets().inNamespace(NS).list().getItems()).isEmpty();
+        assertThat(kube.secrets().inNamespace(NS).list().getItems()).isEmpty();
+        assertThat(kube.configMaps().inNamespace(NS).list().getItems()).isEmpty();
+        assertThat(kube.rbac().roles().inNamespace(NS).list().getItems()).isEmpty();
+        assertThat(kube.namespaces().withName(NS).get()).as("the namespace stays").isNotNull();
+        assertThat(Files.readString(config)).doesNotContain("kubeContext");
+
+        CliProcess.Result again = reside("cluster", "delete", "local", "--yes");
+        assertThat(again.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
