@@ -51,11 +51,7 @@ public final class Kube {
     private Kube() {
     }
 
-    /**
-     * {@code kubectl kustomize
-     * <dir>
-     * }, parsed.
-     */
+    /** The overlay rendered by {@code kubectl kustomize}, parsed into objects. */
     public static List<HasMetadata> render(Path overlay, KubernetesClient client) {
         if (!Files.isRegularFile(overlay.resolve("kustomization.yaml"))) {
             throw new CliException(ExitCodes.NOT_FOUND, overlay + " is not a kustomize overlay (it has no "
