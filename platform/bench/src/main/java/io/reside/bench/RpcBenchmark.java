@@ -27,6 +27,7 @@ import io.reside.permissions.Rcb;
 import io.reside.permissions.RcbAdmin;
 import io.reside.security.AccountKey;
 import io.reside.security.AccountRegistry;
+import io.reside.security.CertificateAuthority;
 import io.reside.security.Encoding;
 import io.reside.security.RequestProofs;
 import io.reside.security.ResponseProofs;
@@ -40,6 +41,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
 
 /**
  * The cost of ReSide's RPC security on loopback. The provider replica (packaged, its own JVM, access log off) serves
@@ -49,6 +51,11 @@ import io.vertx.core.http.RequestOptions;
  * (what replicas use: an HMAC per call, the answer's MAC checked) and the per-request JWS path (what the CLI uses: an
  * Ed25519 signature per call, the answer's signature checked). Latency is measured one call at a time, the three
  * kinds interleaved call by call; throughput (session against plain) with 16 calls in flight, in alternating phases.
+ * <p>
+ * With {@code --tls} the provider also serves HTTPS with a certificate of a CA made for the run, and the client
+ * trusts that CA alone and checks the host name, as replicas do with the cluster CA: the session path over TLS is
+ * measured against the unauthenticated endpoint over TLS (the cost of ReSide's authentication where TLS is on), and
+ * against the session path over plain HTTP (the cost of TLS itself).
  */
 final class RpcBenchmark {
 
@@ -66,8 +73,9 @@ final class RpcBenchmark {
         int seconds = options.getInt("seconds", 2);
         int rounds = options.getInt("rounds", 6);
         int inFlight = options.getInt("in-flight", 16);
-        System.out.printf("rpc benchmark: %d rounds of %d s per path, %d CPUs, Java %s%n%n", rounds, seconds,
-                Runtime.getRuntime().availableProcessors(), Runtime.version());
+        boolean tls = options.has("tls");
+        System.out.printf("rpc benchmark%s: %d rounds of %d s per path, %d CPUs, Java %s%n%n", tls ? " over TLS" : "",
+                rounds, seconds, Runtime.getRuntime().availableProcessors(), Runtime.version());
         crypto();
 
         AccountKey providerKey = AccountKey.generate();
@@ -75,10 +83,15 @@ final class RpcBenchmark {
         Path keys = Files.createTempDirectory("reside-bench-keys");
         Path keyFile = keys.resolve("provider.pem");
         Files.writeString(keyFile, providerKey.toPem());
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
+        int tlsPort = freePort();
+        // --tls: the provider serves HTTPS too, with a certificate of a cluster CA made here (as Alpha's is)
+        CertificateAuthority ca = CertificateAuthority.generate("bench CA", java.time.Duration.ofDays(1));
+        CertificateAuthority.Issued cert = ca.issue("provider", List.of("localhost"), List.of("127.0.0.1"),
+                java.time.Duration.ofDays(1));
+        Path caFile = Files.writeString(keys.resolve("ca.crt"), ca.certificatePem());
+        Path certFile = Files.writeString(keys.resolve("provider.crt"), cert.certificatePem());
+        Path certKeyFile = Files.writeString(keys.resolve("provider.key"), cert.privateKeyPem());
         Vertx vertx = Vertx.vertx();
         try (EtcdServer etcd = EtcdServer.start();
                 Store store = Store
@@ -96,26 +109,41 @@ final class RpcBenchmark {
                         "bench", List.of(GrantSpec.of(echo.identity(), "echo:call")))));
                 return null;
             });
+            Map<String, String> properties = new java.util.HashMap<>(Map.of("reside.rpc.access-log", "false",
+                    "quarkus.log.level", "WARN", "reside.rpc.replay-cache-size", "2000000",
+                    "reside.rpc.replay-cache-per-account", "2000000"));
+            if (tls) {
+                properties.putAll(Map.of("quarkus.http.ssl-port", Integer.toString(tlsPort),
+                        "quarkus.http.ssl.certificate.files", certFile.toString(),
+                        "quarkus.http.ssl.certificate.key-files", certKeyFile.toString()));
+            }
             Map<String, String> env = Map.of("RESIDE_ETCD_ENDPOINTS", etcd.endpoint(), "RESIDE_CLUSTER", "bench",
                     "RESIDE_CONTROL_BLOCK_ID", "r-provider", "RESIDE_ACCOUNT_ID", providerKey.accountId(),
                     "RESIDE_ACCOUNT_KEY_FILE", keyFile.toString());
             // the JWS path signs thousands of proofs a second from one account, far beyond the share of the replay
             // cache a real caller gets: measured here is the cost of the cryptography, not the limit
             try (ReplicaProcess provider = ReplicaProcess.start("provider",
-                    Path.of(System.getProperty("reside.bench.provider")), port, env,
-                    Map.of("reside.rpc.access-log", "false", "quarkus.log.level", "WARN",
-                            "reside.rpc.replay-cache-size", "2000000",
-                            "reside.rpc.replay-cache-per-account", "2000000"))) {
+                    Path.of(System.getProperty("reside.bench.provider")), port, env, properties)) {
                 provider.awaitReady(java.time.Duration.ofSeconds(60));
                 Context io = vertx.getOrCreateContext(); // this thread has none: a new event-loop context
                 HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
                         .setDefaultPort(port).setKeepAlive(true).setMaxPoolSize(inFlight));
+                // the client of the platform's replicas over TLS: the cluster CA only, the host name checked
+                HttpClient https = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
+                        .setDefaultPort(tlsPort).setKeepAlive(true).setMaxPoolSize(inFlight).setSsl(true)
+                        .setVerifyHost(true).setTrustOptions(new PemTrustOptions().addCertPath(caFile.toString())));
                 Sessions.ClientSession session = handshake(http, client, providerKey);
                 Caller secure = () -> {
                     Sessions.ClientSession.Proof proof = session.proof("POST", SECURE, BODY, null, Instant.now());
                     return send(io, http, SECURE, proof.authorization()).thenApply(a -> session.verifyResponse(
                             proof.seq(), a.status(), a.body(), a.proof()) ? a.status() : -a.status());
                 };
+                Caller secureTls = () -> {
+                    Sessions.ClientSession.Proof proof = session.proof("POST", SECURE, BODY, null, Instant.now());
+                    return send(io, https, SECURE, proof.authorization()).thenApply(a -> session.verifyResponse(
+                            proof.seq(), a.status(), a.body(), a.proof()) ? a.status() : -a.status());
+                };
+                Caller plainTls = () -> send(io, https, PLAIN, null).thenApply(Answer::status);
                 Caller jws = () -> {
                     String authorization = RequestProofs.sign(client, providerKey.accountId(),
                             new RequestProofs.Request("POST", SECURE, BODY, null), Instant.now());
@@ -124,8 +152,13 @@ final class RpcBenchmark {
                             providerKey.publicKey()).isPresent() ? a.status() : -a.status());
                 };
                 // --calibrate: both sides take the full-stack path, so every ratio should come out near 1.00
-                Caller plain = options.has("calibrate") ? secure
+                Caller plainHttp = options.has("calibrate") ? secure
                         : () -> send(io, http, PLAIN, null).thenApply(Answer::status);
+                // what is measured against what: without --tls, the signed stack against no authentication, and the
+                // JWS path beside; with --tls, both over TLS, and the signed stack over plain HTTP beside (TLS's cost)
+                Caller plain = tls ? (options.has("calibrate") ? secureTls : plainTls) : plainHttp;
+                Caller third = tls ? secure : jws;
+                Caller measured = tls ? secureTls : secure;
                 // the grant must be applied before the first secure call succeeds
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (secure.call().get(5, TimeUnit.SECONDS) != 200) {
@@ -135,16 +168,17 @@ final class RpcBenchmark {
                     Thread.sleep(50);
                 }
                 // warm-up: every path, both patterns
-                latency(List.of(plain, secure, jws), 3, List.of(new Latencies(), new Latencies(), new Latencies()));
+                latency(List.of(plain, measured, third), 3, List.of(new Latencies(), new Latencies(),
+                        new Latencies()));
                 throughput(plain, 2, inFlight);
-                throughput(secure, 2, inFlight);
+                throughput(measured, 2, inFlight);
 
                 // latency: one call at a time, the paths interleaved call by call, so all see the same machine
                 Latencies plainLatency = new Latencies();
                 Latencies secureLatency = new Latencies();
-                Latencies jwsLatency = new Latencies();
-                latency(List.of(plain, secure, jws), rounds * seconds,
-                        List.of(plainLatency, secureLatency, jwsLatency));
+                Latencies thirdLatency = new Latencies();
+                latency(List.of(plain, measured, third), rounds * seconds,
+                        List.of(plainLatency, secureLatency, thirdLatency));
 
                 // throughput: short phases alternating between the paths; the ratio is the median of adjacent pairs
                 List<Double> ratios = new ArrayList<>();
@@ -156,7 +190,7 @@ final class RpcBenchmark {
                     for (int half = 0; half < 2; half++) {
                         int which = (r + half) % 2; // 0 plain, 1 secure; the order alternates
                         long cpu = cpuNanos(provider.pid());
-                        Throughput t = throughput(which == 0 ? plain : secure, seconds, inFlight);
+                        Throughput t = throughput(which == 0 ? plain : measured, seconds, inFlight);
                         providerCpuNanos[which] += cpuNanos(provider.pid()) - cpu;
                         calls[which] += t.calls();
                         pair[which] = t.perSecond();
@@ -167,26 +201,44 @@ final class RpcBenchmark {
                 double throughputRatio = median(ratios);
                 double p50Plain = plainLatency.percentileMicros(50);
                 double p50Secure = secureLatency.percentileMicros(50);
-                System.out.printf("%n%-28s %10s %10s %12s %18s%n", "endpoint", "p50 µs", "p99 µs", "calls/s",
+                System.out.printf("%n%-34s %10s %10s %12s %18s%n", "endpoint", "p50 µs", "p99 µs", "calls/s",
                         "provider CPU µs/call");
-                System.out.printf("%-28s %10.0f %10.0f %12.0f %18.0f%n",
-                        options.has("calibrate") ? "signed (calibration)" : "no authentication", p50Plain,
+                String over = tls ? " (TLS)" : "";
+                System.out.printf("%-34s %10.0f %10.0f %12.0f %18.0f%n",
+                        (options.has("calibrate") ? "signed (calibration)" : "no authentication") + over, p50Plain,
                         plainLatency.percentileMicros(99), ops[0], providerCpuNanos[0] / 1e3 / calls[0]);
-                System.out.printf("%-28s %10.0f %10.0f %12.0f %18.0f%n", "session, permission-checked", p50Secure,
+                System.out.printf("%-34s %10.0f %10.0f %12.0f %18.0f%n", "session, permission-checked" + over,
+                        p50Secure,
                         secureLatency.percentileMicros(99), ops[1], providerCpuNanos[1] / 1e3 / calls[1]);
-                System.out.printf("%-28s %10.0f %10.0f %12s %18s%n", "JWS, permission-checked",
-                        jwsLatency.percentileMicros(50), jwsLatency.percentileMicros(99), "-", "-");
+                System.out.printf("%-34s %10.0f %10.0f %12s %18s%n", tls ? "session, permission-checked (HTTP)"
+                        : "JWS, permission-checked",
+                        thirdLatency.percentileMicros(50), thirdLatency.percentileMicros(99), "-", "-");
                 System.out.printf("%n(latency: %d + %d + %d calls interleaved one at a time; throughput: %d pairs of %d"
                         + " s phases with %d calls in flight, per-pair ratios %s; every answer's MAC or signature"
-                        + " checked by the client)%n", plainLatency.count(), secureLatency.count(), jwsLatency.count(),
+                        + " checked by the client)%n", plainLatency.count(), secureLatency.count(),
+                        thirdLatency.count(),
                         rounds, seconds, inFlight, ratios.stream().map(x -> String.format("%.2f", x)).toList());
                 System.out.println();
-                System.out.printf("RESULT rpc latency-ratio=%.2f throughput-ratio=%.2f added-p50-us=%.0f "
-                        + "jws-latency-ratio=%.2f%n", p50Secure / p50Plain, throughputRatio, p50Secure - p50Plain,
-                        jwsLatency.percentileMicros(50) / p50Plain);
+                if (tls) {
+                    // the third path is the signed stack over plain HTTP: TLS's own cost on the full stack
+                    System.out.printf("RESULT rpc-tls latency-ratio=%.2f throughput-ratio=%.2f "
+                            + "tls-vs-plain-latency-ratio=%.2f%n", p50Secure / p50Plain, throughputRatio,
+                            p50Secure
+                                    / thirdLatency.percentileMicros(50));
+                } else {
+                    System.out.printf("RESULT rpc latency-ratio=%.2f throughput-ratio=%.2f added-p50-us=%.0f "
+                            + "jws-latency-ratio=%.2f%n", p50Secure / p50Plain, throughputRatio, p50Secure - p50Plain,
+                            thirdLatency.percentileMicros(50) / p50Plain);
+                }
             }
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
         }
     }
 

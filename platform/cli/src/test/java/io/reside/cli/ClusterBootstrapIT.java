@@ -26,8 +26,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -41,6 +44,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.reside.harness.CliProcess;
 import io.reside.security.AccountKey;
+import io.reside.security.CertificateAuthority;
 import io.reside.testing.EtcdServer;
 import io.reside.testing.ReplicaProcess;
 
@@ -152,7 +156,7 @@ class ClusterBootstrapIT {
                 } else if (d != null && running == null) {
                     running = startAlpha(d);
                     alpha.set(running);
-                    running.awaitReady(Duration.ofSeconds(90));
+                    awaitReady(running);
                     reportAvailable();
                 } else if (d != null && (d.getStatus() == null || d.getStatus().getObservedGeneration() == null
                         || d.getStatus().getObservedGeneration() < d.getMetadata().getGeneration())) {
@@ -179,28 +183,85 @@ class ClusterBootstrapIT {
         kube.apps().deployments().inNamespace(NS).resource(d).updateStatus();
     }
 
-    /** Alpha as its pod would run: the ConfigMap as environment (envFrom) and the key from its Secret. */
+    /**
+     * Alpha as its pod would run: the ConfigMap as environment (envFrom), the container's own variables, and each
+     * Secret volume "mounted" (written to a directory here; variables naming the mount path point into it).
+     */
     private static ReplicaProcess startAlpha(Deployment d) throws IOException {
-        String configMap = d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnvFrom().get(0)
-                .getConfigMapRef().getName();
-        ConfigMap cm = kube.configMaps().inNamespace(NS).withName(configMap).get();
-        Secret key = kube.secrets().inNamespace(NS).withName("alpha").get();
-        Path keyFile = dir.resolve("alpha.pem");
-        Files.write(keyFile, Base64.getDecoder().decode(key.getData().get("key.pem")));
-        Map<String, String> env = new HashMap<>(cm.getData());
+        PodSpec pod = d.getSpec().getTemplate().getSpec();
+        Container container = pod.getContainers().get(0);
+        Map<String, String> env = new HashMap<>();
+        for (var source : container.getEnvFrom()) {
+            env.putAll(kube.configMaps().inNamespace(NS).withName(source.getConfigMapRef().getName()).get().getData());
+        }
+        container.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
+        Map<String, Path> mounts = new HashMap<>();
+        Path root = Files.createTempDirectory(dir, "pod-");
+        for (VolumeMount m : container.getVolumeMounts()) {
+            Volume v = pod.getVolumes().stream().filter(x -> x.getName().equals(m.getName())).findFirst()
+                    .orElseThrow();
+            if (v.getSecret() == null) {
+                continue;
+            }
+            Secret secret = kube.secrets().inNamespace(NS).withName(v.getSecret().getSecretName()).get();
+            assertThat(secret).as("Secret " + v.getSecret().getSecretName() + " mounted by Alpha").isNotNull();
+            Path local = Files.createDirectories(root.resolve(m.getMountPath().substring(1)));
+            Map<String, String> items = new HashMap<>();
+            if (v.getSecret().getItems() == null || v.getSecret().getItems().isEmpty()) {
+                secret.getData().keySet().forEach(k -> items.put(k, k));
+            } else {
+                v.getSecret().getItems().forEach(i -> items.put(i.getKey(), i.getPath()));
+            }
+            for (var item : items.entrySet()) {
+                Files.write(local.resolve(item.getValue()), Base64.getDecoder().decode(secret.getData().get(item
+                        .getKey())));
+            }
+            mounts.put(m.getMountPath(), local);
+        }
+        env.replaceAll((k, v) -> {
+            for (var m : mounts.entrySet()) {
+                if (v != null && v.startsWith(m.getKey() + "/")) {
+                    return m.getValue() + v.substring(m.getKey().length());
+                }
+            }
+            return v;
+        });
         assertThat(env).containsKey("reside.account-key-file").containsKey("reside.etcd.endpoints");
         // what differs between a pod and this machine
-        env.put("reside.account-key-file", keyFile.toString());
         env.put("reside.etcd.endpoints", etcd.endpoint());
         env.put("quarkus.kubernetes-client.api-server-url", server.url("/"));
         env.put("alpha.kubernetes.namespace", NS);
         env.put("alpha.kubernetes.apply", "create-or-update");
+        if (env.containsKey("quarkus.http.ssl-port")) {
+            env.put("quarkus.http.ssl-port", Integer.toString(alphaPort));
+        }
         synchronized (alphaEnv) {
             alphaEnv.clear();
             alphaEnv.putAll(env);
         }
         return ReplicaProcess.start("alpha", Path.of(System.getProperty("reside.alpha.app")), alphaPort, env,
                 Map.of());
+    }
+
+    /** Ready over HTTPS when Alpha serves it (with the CA it trusts), else over HTTP. */
+    private static void awaitReady(ReplicaProcess running) throws IOException {
+        Map<String, String> env;
+        synchronized (alphaEnv) {
+            env = Map.copyOf(alphaEnv);
+        }
+        if (!"disabled".equals(env.get("quarkus.http.insecure-requests"))) {
+            running.awaitReady(Duration.ofSeconds(90));
+            return;
+        }
+        java.net.http.HttpClient https = java.net.http.HttpClient.newBuilder().sslContext(CertificateAuthority
+                .trusting(Files.readString(Path.of(env.get("reside.rpc.tls.ca-file"))))).build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (ReplicaProcess.readiness(https, alphaUrl(true), Duration.ofSeconds(2)) != 200) {
+            if (!running.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("Alpha did not become ready over HTTPS:\n" + running.output());
+            }
+            sleep(Duration.ofMillis(200));
+        }
     }
 
     private static CliProcess.Result reside(String... args) {
@@ -213,7 +274,11 @@ class ClusterBootstrapIT {
     }
 
     private static String alphaUrl() {
-        return "http://127.0.0.1:" + alphaPort;
+        return alphaUrl(false);
+    }
+
+    private static String alphaUrl(boolean tls) {
+        return (tls ? "https" : "http") + "://127.0.0.1:" + alphaPort;
     }
 
     @Test
@@ -325,6 +390,73 @@ class ClusterBootstrapIT {
 
         CliProcess.Result again = reside("cluster", "delete", "local", "--yes");
         assertThat(again.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
+    }
+
+    /**
+     * An overlay of the local one with RPC over TLS (as production has it): bootstrap makes the cluster CA and Alpha's
+     * certificate, Alpha serves HTTPS only, and the CLI talks to it trusting that CA, which it keeps beside the
+     * configuration.
+     */
+    @Test
+    @Order(5)
+    void overTlsBootstrapMakesTheClusterCaAndAlphasCertificate() throws IOException {
+        Path overlay = Files.createDirectories(dir.resolve("overlays/secure"));
+        Files.writeString(overlay.resolve("kustomization.yaml"), """
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                namespace: reside
+                resources:
+                  - %s
+                configMapGenerator:
+                  - name: alpha-config
+                    behavior: merge
+                    literals:
+                      - reside.cluster=secure
+                      - alpha.tls.enabled=true
+                      - quarkus.http.ssl-port=8080
+                      - quarkus.http.insecure-requests=disabled
+                      - quarkus.http.ssl.certificate.files=/var/run/reside/tls/tls.crt
+                      - quarkus.http.ssl.certificate.key-files=/var/run/reside/tls/tls.key
+                      - reside.rpc.tls.ca-file=/var/run/reside/tls/ca.crt
+                patches:
+                  - target: {kind: Deployment, name: alpha}
+                    patch: |-
+                      - op: add
+                        path: /spec/template/spec/volumes/-
+                        value: {name: tls, secret: {secretName: alpha-tls}}
+                      - op: add
+                        path: /spec/template/spec/containers/0/volumeMounts/-
+                        value: {name: tls, mountPath: /var/run/reside/tls, readOnly: true}
+                """.formatted(overlay.relativize(OVERLAY)));
+        CliProcess.Result r = reside("cluster", "bootstrap", overlay.toString(), "--endpoint", alphaUrl(true),
+                "--kube-context", "mock", "--apply", "create-or-update", "--timeout", "PT2M", "-o", "json");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(JSON.readTree(r.out()).get("cluster").asText()).isEqualTo("secure");
+
+        // the CA: made by the CLI, used by Alpha (which would have made its own had there been none), kept by the CLI
+        Secret ca = kube.secrets().inNamespace(NS).withName("reside-ca").get();
+        String caPem = new String(Base64.getDecoder().decode(ca.getData().get("ca.crt")), StandardCharsets.US_ASCII);
+        Path caFile = dir.resolve("config/clusters/secure-ca.crt");
+        assertThat(caFile).hasContent(caPem.strip());
+        assertThat(Files.readString(config)).contains("caFile: " + caFile);
+        CertificateAuthority clusterCa = CertificateAuthority.fromPem(caPem, new String(Base64.getDecoder().decode(ca
+                .getData().get("ca.key")), StandardCharsets.US_ASCII));
+        Secret alphaTls = kube.secrets().inNamespace(NS).withName("alpha-tls").get();
+        assertThat(clusterCa.issued(new String(Base64.getDecoder().decode(alphaTls.getData().get("tls.crt")),
+                StandardCharsets.US_ASCII))).isTrue();
+
+        // the CLI's context works over TLS; plain HTTP to Alpha gets no answer
+        CliProcess.Result info = reside("cluster", "info", "-o", "json");
+        assertThat(info.exitCode()).as(info.toString()).isZero();
+        assertThat(JSON.readTree(info.out()).get("endpoint").asText()).startsWith("https://");
+        assertThat(ReplicaProcess.readiness(java.net.http.HttpClient.newHttpClient(), alphaUrl(false), Duration
+                .ofSeconds(3))).isEqualTo(-1);
+
+        // a CA file that is gone is a clear error, not a trust of anything
+        Files.delete(caFile);
+        CliProcess.Result noCa = reside("cluster", "info");
+        assertThat(noCa.exitCode()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(noCa.err()).contains("cannot read the CA of cluster 'secure'");
     }
 
     private static void sleep(Duration d) {

@@ -68,7 +68,16 @@ public final class SignedClient {
      * @param delegation the token, or null to act as {@code key}'s own account
      */
     public static <T> T of(Class<T> contract, URI base, AccountKey key, PublicKey callee, String delegation) {
-        return build(contract, base, key, callee, delegation, null);
+        return build(contract, base, key, callee, delegation, null, null);
+    }
+
+    /**
+     * {@link #of(Class, URI, AccountKey, PublicKey, String)} for an {@code https} base whose certificate chains to a
+     * CA of {@code tls} (the cluster CA: {@code CertificateAuthority.trusting}); null: the JDK's CAs.
+     */
+    public static <T> T of(Class<T> contract, URI base, AccountKey key, PublicKey callee, String delegation,
+            javax.net.ssl.SSLContext tls) {
+        return build(contract, base, key, callee, delegation, null, tls);
     }
 
     /**
@@ -80,7 +89,7 @@ public final class SignedClient {
      * when that proves it did not run ({@code session-expired}) or it is a GET, otherwise the refusal is thrown.
      */
     public static <T> T overSession(Class<T> contract, URI base, AccountKey key, PublicKey callee) {
-        return build(contract, base, key, callee, null, new SessionHolder());
+        return build(contract, base, key, callee, null, new SessionHolder(), null);
     }
 
     /** The session of a client, one handshake at a time. */
@@ -103,12 +112,16 @@ public final class SignedClient {
     }
 
     private static <T> T build(Class<T> contract, URI base, AccountKey key, PublicKey callee, String delegation,
-            SessionHolder sessions) {
+            SessionHolder sessions, javax.net.ssl.SSLContext tls) {
         requireNonNull(base, "base");
         requireNonNull(key, "key");
         requireNonNull(callee, "callee");
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        HttpClient http = builder.build();
         Object proxy = Proxy.newProxyInstance(contract.getClassLoader(), new Class<?>[] { contract },
                 (self, method, args) -> {
                     if (method.getDeclaringClass() == Object.class) {

@@ -50,6 +50,11 @@ public final class PermissionReconciler implements AutoCloseable {
     private final LongAdder hookFailures = new LongAdder();
     private final Thread thread;
     private boolean dirty = true;
+    /** When the oldest change not yet reconciled was seen (System.nanoTime), or 0: guarded by {@link #signal}. */
+    private long changedAt;
+    private final LongAdder lagCount = new LongAdder();
+    private final LongAdder lagNanos = new LongAdder();
+    private volatile long lastLagNanos;
     private volatile boolean running = true;
 
     // state of the reconciler thread only
@@ -59,8 +64,15 @@ public final class PermissionReconciler implements AutoCloseable {
     private record Retry(int failures, long dueNanos) {
     }
 
-    /** Counters for metrics. */
-    public record Stats(long passes, long hookCalls, long hookFailures) {
+    /**
+     * Counters for metrics.
+     *
+     * @param lagCount changes of the expected grants reconciled (each pass that followed one)
+     * @param lagNanos their lag summed: from the change seen to the pass over it done
+     * @param lastLagNanos the last one's
+     */
+    public record Stats(long passes, long hookCalls, long hookFailures, long lagCount, long lagNanos,
+            long lastLagNanos) {
     }
 
     public PermissionReconciler(Store store, RcbView view, HookRegistry hooks, ReconcilerOptions options) {
@@ -85,7 +97,8 @@ public final class PermissionReconciler implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(passes.sum(), hookCalls.sum(), hookFailures.sum());
+        return new Stats(passes.sum(), hookCalls.sum(), hookFailures.sum(), lagCount.sum(), lagNanos.sum(),
+                lastLagNanos);
     }
 
     /** Stops after the current hook; the lock is released. Idempotent. */
@@ -103,6 +116,9 @@ public final class PermissionReconciler implements AutoCloseable {
     private void wake() {
         synchronized (signal) {
             dirty = true;
+            if (changedAt == 0) {
+                changedAt = System.nanoTime();
+            }
             signal.notifyAll();
         }
     }
@@ -139,6 +155,7 @@ public final class PermissionReconciler implements AutoCloseable {
         applied = loaded;
         wake();
         while (running && lock.isHeld()) {
+            long since;
             synchronized (signal) {
                 if (!dirty) {
                     long waitMs = Math.max(1, Math.min(options.resyncInterval().toMillis(), nextRetryInMillis()));
@@ -151,9 +168,17 @@ public final class PermissionReconciler implements AutoCloseable {
                     }
                 }
                 dirty = false;
+                since = changedAt;
+                changedAt = 0;
             }
             if (running) {
                 pass(lock);
+                if (since != 0) {
+                    long lag = System.nanoTime() - since;
+                    lastLagNanos = lag;
+                    lagNanos.add(lag);
+                    lagCount.increment();
+                }
             }
         }
     }

@@ -78,6 +78,11 @@ public class PermissionChecks {
                 .description("Permission hook calls (onGranted, onUpdated, onRevoked)").register(metrics);
         FunctionCounter.builder("reside.reconciler.hook.failures", r, x -> x.stats().hookFailures())
                 .description("Permission hook calls that failed (retried with backoff)").register(metrics);
+        io.micrometer.core.instrument.FunctionTimer.builder("reside.reconciler.lag", r, x -> x.stats().lagCount(),
+                x -> x.stats().lagNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+                .description("From a change of the expected grants seen to the pass over it done").register(metrics);
+        io.micrometer.core.instrument.Gauge.builder("reside.reconciler.lag.last", r, x -> x.stats().lastLagNanos()
+                / 1e9).baseUnit("seconds").description("The last change's reconciler lag").register(metrics);
         reconciler = r.start();
     }
 

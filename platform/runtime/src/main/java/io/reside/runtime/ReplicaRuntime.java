@@ -19,6 +19,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.HttpServerStart;
+import io.quarkus.vertx.http.HttpsServerStart;
 import io.reside.etcd.EtcdUnavailableException;
 import io.reside.etcd.Store;
 import io.reside.permissions.RcbView;
@@ -70,6 +71,7 @@ public class ReplicaRuntime {
     private volatile AccountIdentity identity;
     private volatile RcbView view;
     private volatile boolean serving;
+    private final java.util.concurrent.atomic.AtomicBoolean servingOnce = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean etcdReachable = true;
     private ScheduledExecutorService pinger;
 
@@ -106,8 +108,20 @@ public class ReplicaRuntime {
 
     /** Quarkus fires this asynchronously once the HTTP port accepts connections. */
     void serving(@ObservesAsync HttpServerStart event) {
+        serving(event.options());
+    }
+
+    /** The same for the HTTPS port (RPC over TLS: the only port when plain HTTP is disabled). */
+    void servingTls(@ObservesAsync HttpsServerStart event) {
+        serving(event.options());
+    }
+
+    private void serving(io.vertx.core.http.HttpServerOptions options) {
+        if (!servingOnce.compareAndSet(false, true)) {
+            return; // both ports open: one start-up
+        }
         if (identity != null) {
-            Optional<String> unserved = ServedContracts.firstUnserved(event.options());
+            Optional<String> unserved = ServedContracts.firstUnserved(options, config.rpc().tls().caFile());
             if (unserved.isPresent()) {
                 LOG.error("ReSide start-up failed at step 6 (serving RPC): " + unserved.get());
                 io.quarkus.runtime.Quarkus.asyncExit(1);

@@ -121,6 +121,20 @@ public interface ResideConfig {
         /** Log one line per RPC call with caller, actor, status and duration. */
         @WithDefault("true")
         boolean accessLog();
+
+        /** RPC over TLS (docs/security.md, "TLS"). */
+        Tls tls();
+
+        interface Tls {
+            /**
+             * The CA certificates (PEM) that implementors' certificates must chain to when their endpoints are
+             * {@code https}: the cluster CA, given by Alpha. Without it, the JDK's trusted CAs. Serving TLS is
+             * Quarkus's
+             * own configuration ({@code quarkus.http.ssl.*}, {@code quarkus.http.insecure-requests=disabled}), which
+             * Alpha sets.
+             */
+            Optional<Path> caFile();
+        }
     }
 
     /** Calls to the implementors of one requirement. */

@@ -13,8 +13,14 @@ public class StoreProducer {
 
     @Produces
     @Singleton
-    Store store(ResideConfig config) {
-        return Store.connect(storeConfig(config));
+    Store store(ResideConfig config, io.micrometer.core.instrument.MeterRegistry metrics) {
+        Store store = Store.connect(storeConfig(config));
+        io.micrometer.core.instrument.FunctionCounter.builder("reside.etcd.tx.commits", store, s -> s.stats()
+                .commits()).description("etcd transactions committed").register(metrics);
+        io.micrometer.core.instrument.FunctionCounter.builder("reside.etcd.tx.conflicts", store, s -> s.stats()
+                .conflicts()).description("Transaction attempts that lost to a concurrent writer (re-run or given up)")
+                .register(metrics);
+        return store;
     }
 
     void close(@Disposes Store store) {

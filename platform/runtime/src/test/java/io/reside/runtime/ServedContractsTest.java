@@ -33,7 +33,7 @@ class ServedContractsTest {
         server.start();
         try {
             return ServedContracts.firstUnserved(new HttpServerOptions().setHost("127.0.0.1")
-                    .setPort(server.getAddress().getPort()));
+                    .setPort(server.getAddress().getPort()), java.util.Optional.empty());
         } finally {
             server.stop(0);
         }

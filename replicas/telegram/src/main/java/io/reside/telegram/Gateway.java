@@ -25,6 +25,13 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.quarkus.runtime.ShutdownEvent;
 import io.reside.contracts.telegram.v1.TelegramApi;
 import io.reside.contracts.telegramhandler.v1.TelegramHandlerApi;
@@ -90,6 +97,11 @@ public class Gateway {
     RequirementClients clients;
 
     @Inject
+    OpenTelemetry otel;
+
+    private Tracer tracer;
+
+    @Inject
     TelegramConfig config;
 
     @Inject
@@ -123,6 +135,7 @@ public class Gateway {
         keys = Records.Keys.of(started.replicaId());
         handlers.start(keys);
         users.start(keys);
+        tracer = otel.getTracer("io.reside.telegram");
         dispatch = Executors.newFixedThreadPool(config.concurrency(), r -> daemon(r, "telegram-dispatch"));
         offers = Executors.newCachedThreadPool(r -> daemon(r, "telegram-offer"));
         leader = daemon(this::lead, "telegram-leader");
@@ -389,10 +402,15 @@ public class Gateway {
     private void process(long updateId, Records.Pending p, HeldLock held, CompletableFuture<Boolean> stored) {
         try {
             for (int attempt = 1; !stopping && held.isHeld(); attempt++) {
-                try {
+                // one trace per update: the handlers it reaches and every call they make are its children
+                Span span = tracer.spanBuilder("telegram update " + p.type()).setSpanKind(SpanKind.CONSUMER)
+                        .setAttribute("telegram.update_id", updateId).setAttribute("telegram.chat_id", p.chatId())
+                        .setAttribute("telegram.attempt", attempt).startSpan();
+                try (Scope scope = span.makeCurrent()) {
                     processOnce(updateId, p, held, stored);
                     return;
                 } catch (RuntimeException e) {
+                    span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
                     if (attempt >= MAX_ATTEMPTS) {
                         // a poison update must not hold its chat back for ever: recorded as failed, and the next goes
                         LOG.errorf("update %d failed %d times (last: %s); recorded as failed, the chat's next updates "
@@ -404,6 +422,8 @@ public class Gateway {
                     LOG.warnf("update %d could not be processed (%s); offering it again in %d ms", updateId,
                             api.redact(e.getMessage()), backoff);
                     sleep(backoff);
+                } finally {
+                    span.end();
                 }
             }
         } finally {
@@ -483,8 +503,9 @@ public class Gateway {
         if (client == null) {
             return false;
         }
-        Future<TelegramHandlerApi.Handled> answer = offers.submit(() -> client.handleUpdate(
-                new TelegramHandlerApi.HandleUpdate(p.update(), user, key)));
+        // the update's trace goes with the call to the handler (another thread)
+        Future<TelegramHandlerApi.Handled> answer = offers.submit(Context.current().wrap(() -> client.handleUpdate(
+                new TelegramHandlerApi.HandleUpdate(p.update(), user, key))));
         try {
             return answer.get(h.timeoutMillis(), TimeUnit.MILLISECONDS).handled();
         } catch (TimeoutException e) {

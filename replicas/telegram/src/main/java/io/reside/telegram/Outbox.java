@@ -56,6 +56,8 @@ public class Outbox {
     private Thread scheduler;
     private volatile boolean closed;
     private Timer waits;
+    /** Bot API calls Telegram answered 429 Too Many Requests. */
+    private io.micrometer.core.instrument.Counter rateLimited;
     private final java.util.concurrent.ExecutorService hooks = java.util.concurrent.Executors.newFixedThreadPool(4,
             r -> {
                 Thread t = new Thread(r, "telegram-outbox-hook");
@@ -102,7 +104,9 @@ public class Outbox {
     @PostConstruct
     void start() {
         waits = Timer.builder("telegram.outbox.wait").description("time a Bot API call waited in the queue")
-                .register(meters);
+                .publishPercentileHistogram().minimumExpectedValue(java.time.Duration.ofMillis(1))
+                .maximumExpectedValue(java.time.Duration.ofMinutes(2)).register(meters);
+        rateLimited = meters.counter("telegram.bot_api.rate_limited");
         meters.gauge("telegram.outbox.depth", this, o -> o.depth());
         scheduler = new Thread(this::schedule, "telegram-outbox");
         scheduler.setDaemon(true);
@@ -361,6 +365,7 @@ public class Outbox {
             BotApi.BotApiException e = error instanceof BotApi.BotApiException b ? b : null;
             boolean again = false;
             if (e != null && e.status == 429) {
+                rateLimited.increment();
                 long pause = 1000L * (e.retryAfter == null ? 1 : Math.max(1, e.retryAfter));
                 pausedUntil = Math.max(pausedUntil, System.currentTimeMillis() + pause);
                 LOG.warnf("Telegram says too many requests (%s): the bot waits %d s", job.method, pause / 1000);

@@ -40,7 +40,8 @@ public final class Connection {
     private final CliConfig.Cluster cluster;
     private final CliConfig.Account account;
     private final AccountKey key;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final javax.net.ssl.SSLContext tls;
+    private final HttpClient http;
     private AlphaApi alpha;
 
     private Connection(CliConfig config, CliConfig.Context context, CliConfig.Cluster cluster,
@@ -50,6 +51,23 @@ public final class Connection {
         this.cluster = cluster;
         this.account = account;
         this.key = key;
+        this.tls = cluster.caFile() == null ? null : trust(cluster);
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
+    }
+
+    /** The cluster CA of a cluster whose RPC runs over TLS. */
+    private static javax.net.ssl.SSLContext trust(CliConfig.Cluster cluster) {
+        try {
+            return io.reside.security.CertificateAuthority.trusting(java.nio.file.Files.readString(Path.of(cluster
+                    .caFile())));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CliException(ExitCodes.FAILURE, "cannot read the CA of cluster '" + cluster.name() + "' ("
+                    + cluster.caFile() + "): " + e.getMessage() + ". reside cluster bootstrap writes it again");
+        }
     }
 
     /**
@@ -122,7 +140,7 @@ public final class Connection {
         if (alpha == null) {
             URI endpoint = URI.create(cluster.endpoint());
             alpha = SignedClient.of(AlphaApi.class, endpoint, key, publicKey(endpoint, cluster.alphaAccountId(),
-                    "Alpha"));
+                    "Alpha"), null, tls);
         }
         return alpha;
     }
@@ -136,7 +154,7 @@ public final class Connection {
                     + ACCESS_CONTEXT_ENV + " to one of them, or wait until it runs");
         }
         URI uri = URI.create(endpoint);
-        return SignedClient.of(contract, uri, key, publicKey(uri, replica.accountId(), replica.name()));
+        return SignedClient.of(contract, uri, key, publicKey(uri, replica.accountId(), replica.name()), null, tls);
     }
 
     /** The cluster's User Manager, where Alpha says it answers (any account may ask). */

@@ -32,6 +32,7 @@ import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.harness.LocalCluster;
 import io.reside.model.error.ResideException;
 import io.reside.security.AccountKey;
+import io.reside.security.CertificateAuthority;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -58,6 +59,10 @@ public class ClusterBootstrap extends BaseCommand {
     static final String OPERATOR_KEY_PROPERTY = "alpha.bootstrap.operator-public-key";
     static final String OPERATOR_ANNOTATION = "reside.io/operator";
     static final String CLAIM_SECRET_PROPERTY = "alpha.kubernetes.claim-code-secret";
+    static final String TLS_PROPERTY = "alpha.tls.enabled";
+    static final String CA_SECRET_PROPERTY = "alpha.tls.ca-secret";
+    /** Alpha's serving certificate (k8s/overlays/production mounts it). */
+    static final String ALPHA_TLS_SECRET = "alpha-tls";
 
     @Parameters(paramLabel = "<overlay>", description = "The kustomize overlay, e.g. k8s/overlays/production.")
     Path overlay;
@@ -149,6 +154,13 @@ public class ClusterBootstrap extends BaseCommand {
                 }
             }
             String alphaAccountId = alphaKey(kube, namespace, strategy);
+            // RPC over TLS: the cluster CA, and Alpha's own certificate from it, before Alpha starts
+            CertificateAuthority ca = "true".equals(alphaConfig.getData().get(TLS_PROPERTY)) ? clusterCa(kube,
+                    namespace, alphaConfig.getData().getOrDefault(CA_SECRET_PROPERTY, "reside-ca"), strategy)
+                    : null;
+            if (ca != null) {
+                alphaCertificate(kube, namespace, ca, strategy);
+            }
             for (HasMetadata o : objects) {
                 if (!(o instanceof Namespace)) {
                     apply.status(Kube.id(o));
@@ -161,9 +173,10 @@ public class ClusterBootstrap extends BaseCommand {
             awaitReady(kube, namespace, progress);
 
             String claimSecret = alphaConfig.getData().getOrDefault(CLAIM_SECRET_PROPERTY, "reside-claim-code");
+            String caFile = ca == null ? null : writeCa(file, cluster, ca);
             config = file.load().with(operator.account())
                     .with(new CliConfig.Cluster(cluster, namespace, alphaUrl.toString(), alphaAccountId, Kube
-                            .contextOf(kube), "external"))
+                            .contextOf(kube), "external", caFile))
                     .with(new CliConfig.Context(cluster, cluster, accountName)).withCurrentContext(cluster);
             file.save(config);
             Connection connection = Connection.open(file, cluster);
@@ -266,6 +279,74 @@ public class ClusterBootstrap extends BaseCommand {
                         .getEncoder().encodeToString(key.toPem().getBytes(StandardCharsets.UTF_8))))
                 .build(), strategy);
         return key.accountId();
+    }
+
+    /** The cluster CA from its Secret, or a new one made here and written to it. */
+    private CertificateAuthority clusterCa(KubernetesClient kube, String namespace, String name, Kube.Apply strategy) {
+        Secret existing = kube.secrets().inNamespace(namespace).withName(name).get();
+        if (existing != null) {
+            Map<String, String> data = existing.getData() == null ? Map.of() : existing.getData();
+            try {
+                return CertificateAuthority.fromPem(decode(data.getOrDefault("ca.crt", "")), decode(data.getOrDefault(
+                        "ca.key", "")));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(ExitCodes.FAILURE, "Secret " + name + " of namespace " + namespace + " does "
+                        + "not hold a usable CA (ca.crt, ca.key): " + e.getMessage());
+            }
+        }
+        CertificateAuthority ca = CertificateAuthority.generate("ReSide cluster CA (" + namespace + ")", Duration
+                .ofDays(3650));
+        Kube.apply(kube, new SecretBuilder().withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(
+                namespace).withLabels(Map.of(Kube.PART_OF, Kube.RESIDE, "app.kubernetes.io/name", name)).build())
+                .withType("Opaque").withData(Map.of("ca.crt", encode(ca.certificatePem()), "ca.key", encode(ca
+                        .privateKeyPem())))
+                .build(), strategy);
+        return ca;
+    }
+
+    /** Alpha's serving certificate: for its Service names and 127.0.0.1 (kubectl port-forward). */
+    private void alphaCertificate(KubernetesClient kube, String namespace, CertificateAuthority ca,
+            Kube.Apply strategy) {
+        Secret existing = kube.secrets().inNamespace(namespace).withName(ALPHA_TLS_SECRET).get();
+        if (existing != null && existing.getData() != null && existing.getData().get("tls.crt") != null) {
+            String pem = decode(existing.getData().get("tls.crt"));
+            if (ca.issued(pem) && java.time.Instant.now().isBefore(CertificateAuthority.notAfter(pem).minus(Duration
+                    .ofDays(30)))) {
+                return;
+            }
+        }
+        CertificateAuthority.Issued issued = ca.issue(ALPHA, List.of(ALPHA, ALPHA + "." + namespace, ALPHA + "."
+                + namespace + ".svc", ALPHA + "." + namespace + ".svc.cluster.local", "localhost"), List.of(
+                        "127.0.0.1"),
+                Duration.ofDays(365));
+        Kube.apply(kube, new SecretBuilder().withMetadata(new ObjectMetaBuilder().withName(ALPHA_TLS_SECRET)
+                .withNamespace(namespace).withLabels(Map.of(Kube.PART_OF, Kube.RESIDE, "app.kubernetes.io/name",
+                        ALPHA_TLS_SECRET))
+                .build()).withType("kubernetes.io/tls").withData(Map.of("tls.crt", encode(issued.certificatePem()),
+                        "tls.key", encode(issued.privateKeyPem()), "ca.crt", encode(ca.certificatePem())))
+                .build(), strategy);
+    }
+
+    /** The CA certificate beside the configuration, for the CLI's own calls over TLS. */
+    private static String writeCa(ConfigFile file, String cluster, CertificateAuthority ca) {
+        java.nio.file.Path path = file.path().toAbsolutePath().getParent().resolve("clusters").resolve(cluster
+                + "-ca.crt");
+        try {
+            java.nio.file.Files.createDirectories(path.getParent());
+            java.nio.file.Files.writeString(path, ca.certificatePem());
+        } catch (java.io.IOException e) {
+            throw new CliException(ExitCodes.FAILURE, "cannot write the cluster CA to " + path + ": " + e
+                    .getMessage());
+        }
+        return path.toString();
+    }
+
+    private static String decode(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.US_ASCII);
+    }
+
+    private static String encode(String pem) {
+        return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Until the etcd StatefulSet and the Alpha Deployment report every replica ready. */

@@ -49,11 +49,18 @@ public record CliConfig(String currentContext, List<Context> contexts, List<Clus
      * @param kubeContext the kubectl context of its Kubernetes cluster (null for a local cluster)
      * @param accessContext which of the replicas' endpoints to call: {@code external} (the default) or
      *        {@code local} (a {@code reside dev} cluster); {@code RESIDE_ACCESS_CONTEXT} overrides it
+     * @param caFile the cluster CA (PEM) that {@code https} endpoints are checked against, for a cluster whose RPC
+     *        runs over TLS (written by {@code cluster bootstrap}); null: the JDK's CAs
      */
     @RegisterForReflection
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Cluster(String name, String namespace, String endpoint, String alphaAccountId, String kubeContext,
-            String accessContext) {
+            String accessContext, String caFile) {
+
+        public Cluster(String name, String namespace, String endpoint, String alphaAccountId, String kubeContext,
+                String accessContext) {
+            this(name, namespace, endpoint, alphaAccountId, kubeContext, accessContext, null);
+        }
     }
 
     /**

@@ -25,6 +25,12 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.reside.etcd.DocType;
 import io.reside.model.error.ErrorCode;
 import io.reside.model.error.Problem;
@@ -74,6 +80,16 @@ public class RequirementClients {
     @Inject
     RpcMetrics metrics;
 
+    @Inject
+    OpenTelemetry otel;
+
+    private Tracer tracer;
+
+    @jakarta.annotation.PostConstruct
+    void tracer() {
+        tracer = otel.getTracer("io.reside.rpc");
+    }
+
     private final ObjectMapper json = DocType.mapper();
     private final Map<Method, ContractMethod> methods = new ConcurrentHashMap<>();
     private volatile Transport transport;
@@ -89,7 +105,7 @@ public class RequirementClients {
         this.view = rcbView;
         this.self = identity;
         this.registry = accounts;
-        this.transport = new Transport(vertx);
+        this.transport = new Transport(vertx, config.rpc().tls().caFile().map(Transport::trustFrom).orElse(null));
         rcbView.onRcbChange(this::forgetUnusedClients);
     }
 
@@ -471,21 +487,47 @@ public class RequirementClients {
         if (body != null) {
             options.putHeader("Content-Type", "application/json");
         }
+        // the call is a client span of the caller's trace, its context sent on (W3C traceparent): one trace follows
+        // a request through every replica it reaches (a no-op while tracing is off)
+        Span span = tracer.spanBuilder(method + " " + pathOf(requestTarget)).setSpanKind(SpanKind.CLIENT)
+                .setAttribute("rpc.system", "reside").setAttribute("reside.requirement", target.key())
+                .setAttribute("reside.implementor", target.replicaId())
+                .setAttribute("url.full", target.baseUrl() + pathOf(requestTarget)).startSpan();
+        try (Scope scope = span.makeCurrent()) {
+            otel.getPropagators().getTextMapPropagator().inject(io.opentelemetry.context.Context.current(),
+                    options, (o, k, v) -> o
+                            .putHeader(k, v));
+        }
         CompletableFuture<Transport.Answer> answer = transport.send(target.baseUrl(), settings.connectTimeout(),
                 options, body);
         String where = "requirement '" + target.key() + "': implementor " + target.replicaId() + " at "
                 + target.baseUrl();
         try {
-            return answer.get(settings.callTimeout().toMillis() + 500, TimeUnit.MILLISECONDS);
+            Transport.Answer a = answer.get(settings.callTimeout().toMillis() + 500, TimeUnit.MILLISECONDS);
+            span.setAttribute("http.response.status_code", a.status());
+            if (a.status() >= 500) {
+                span.setStatus(StatusCode.ERROR);
+            }
+            return a;
         } catch (ExecutionException e) {
+            span.setStatus(StatusCode.ERROR, e.getCause().getClass().getSimpleName());
             if (e.getCause() instanceof Transport.NotSent notSent) {
                 throw new ResideException.UnavailableException(where + " is unreachable: " + notSent.getMessage());
             }
             String why = e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getCause().toString();
             throw new Ambiguous(where + ": the connection failed after the request was sent: " + why);
         } catch (TimeoutException e) {
+            span.setStatus(StatusCode.ERROR, "timeout");
             throw new Ambiguous(where + ": no answer within " + settings.callTimeout());
+        } finally {
+            span.end();
         }
+    }
+
+    /** The path without its query (query values may be personal: they stay out of span names). */
+    private static String pathOf(String requestTarget) {
+        int q = requestTarget.indexOf('?');
+        return q < 0 ? requestTarget : requestTarget.substring(0, q);
     }
 
     private ResideException error(Target target, Transport.Answer answer) {

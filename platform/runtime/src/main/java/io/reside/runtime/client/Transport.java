@@ -17,6 +17,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.TrustOptions;
 
 /**
  * HTTP/1.1 connections to the implementors, one pooled Vert.x {@link HttpClient} per base URL.
@@ -47,10 +49,24 @@ final class Transport {
     }
 
     private final Vertx vertx;
+    private final TrustOptions trust;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
 
-    Transport(Vertx vertx) {
+    /**
+     * @param trust what {@code https} endpoints' certificates must chain to (the cluster CA); null: the JDK's CAs.
+     *        Host names are verified either way.
+     */
+    Transport(Vertx vertx, TrustOptions trust) {
         this.vertx = vertx;
+        this.trust = trust;
+    }
+
+    /** The cluster CA of {@code reside.rpc.tls.ca-file}. */
+    static TrustOptions trustFrom(java.nio.file.Path caFile) {
+        if (!java.nio.file.Files.isReadable(caFile)) {
+            throw new IllegalStateException("reside.rpc.tls.ca-file (" + caFile + ") cannot be read");
+        }
+        return new PemTrustOptions().addCertPath(caFile.toString());
     }
 
     /**
@@ -61,7 +77,8 @@ final class Transport {
     CompletableFuture<Answer> send(String baseUrl, Duration connectTimeout, RequestOptions request, byte[] body) {
         Endpoint endpoint;
         while (true) {
-            endpoint = endpoints.computeIfAbsent(baseUrl, url -> Endpoint.deploy(vertx, connectTimeout));
+            endpoint = endpoints.computeIfAbsent(baseUrl, url -> Endpoint.deploy(vertx, connectTimeout, url
+                    .startsWith("https:") ? trust : null, url.startsWith("https:")));
             if (endpoint.acquire()) {
                 break;
             }
@@ -124,9 +141,19 @@ final class Transport {
             this.options = options;
         }
 
-        static Endpoint deploy(Vertx vertx, Duration connectTimeout) {
-            Endpoint endpoint = new Endpoint(new HttpClientOptions().setConnectTimeout((int) connectTimeout.toMillis())
-                    .setKeepAlive(true).setMaxPoolSize(32));
+        static Endpoint deploy(Vertx vertx, Duration connectTimeout, TrustOptions trust, boolean tls) {
+            // tracing: RequirementClients makes the client span and sends its context; Vert.x's own would be a
+            // second span, parented on this verticle's context rather than the caller's
+            HttpClientOptions options = new HttpClientOptions().setConnectTimeout((int) connectTimeout.toMillis())
+                    .setKeepAlive(true).setMaxPoolSize(32).setTracingPolicy(io.vertx.core.tracing.TracingPolicy.IGNORE);
+            if (tls) {
+                // the server's certificate must chain to the trusted CAs and name the host called
+                options.setSsl(true).setVerifyHost(true).setTrustAll(false);
+                if (trust != null) {
+                    options.setTrustOptions(trust);
+                }
+            }
+            Endpoint endpoint = new Endpoint(options);
             try {
                 endpoint.deployment = vertx.deployVerticle(endpoint).toCompletionStage().toCompletableFuture()
                         .get(10, TimeUnit.SECONDS);

@@ -37,6 +37,9 @@ public class AccessLog {
                 return;
             }
             long start = System.nanoTime();
+            // the call's trace (Quarkus started its server span when the request came in); none while tracing is off
+            io.opentelemetry.api.trace.SpanContext span = io.opentelemetry.api.trace.Span.current().getSpanContext();
+            String traceId = span.isValid() ? span.getTraceId() : null;
             ctx.addEndHandler(done -> {
                 String caller = "-";
                 String actor = null;
@@ -45,9 +48,25 @@ public class AccessLog {
                     caller = identity.getPrincipal().getName();
                     actor = identity.getAttribute(ResideAuthenticationMechanism.ACTOR);
                 }
-                LOG.infof("%s %s %d %.1fms madeBy=%s%s", ctx.request().method(), ctx.request().path(),
-                        ctx.response().getStatusCode(), (System.nanoTime() - start) / 1e6, caller,
-                        actor == null ? "" : " actor=" + actor);
+                // the same fields as the lines written during the call (LogContext), for the JSON logs
+                org.jboss.logging.MDC.put(LogContext.CALLER, caller);
+                if (actor != null) {
+                    org.jboss.logging.MDC.put(LogContext.ACTOR, actor);
+                }
+                if (traceId != null) {
+                    org.jboss.logging.MDC.put("traceId", traceId);
+                }
+                try {
+                    LOG.infof("%s %s %d %.1fms madeBy=%s%s", ctx.request().method(), ctx.request().path(),
+                            ctx.response().getStatusCode(), (System.nanoTime() - start) / 1e6, caller,
+                            actor == null ? "" : " actor=" + actor);
+                } finally {
+                    org.jboss.logging.MDC.remove(LogContext.CALLER);
+                    org.jboss.logging.MDC.remove(LogContext.ACTOR);
+                    if (traceId != null) {
+                        org.jboss.logging.MDC.remove("traceId");
+                    }
+                }
             });
             ctx.next();
         });

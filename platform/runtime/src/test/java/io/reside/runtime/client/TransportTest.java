@@ -40,7 +40,7 @@ class TransportTest {
             vertx.setTimer(Math.max(1, delay), t -> request.response().end("done " + request.path()));
         }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         baseUrl = "http://127.0.0.1:" + server.actualPort();
-        transport = new Transport(vertx);
+        transport = new Transport(vertx, null);
     }
 
     @AfterEach

@@ -74,6 +74,10 @@ public interface AlphaConfig {
         @WithDefault("60s")
         Duration startTimeout();
 
+        /** Replicas log JSON, as on Kubernetes ({@code alpha.kubernetes.json-logs}): for log tools, and tests. */
+        @WithDefault("false")
+        boolean jsonLogs();
+
         /** How long a stopping replica gets to drain before it is killed. */
         @WithDefault("15s")
         Duration stopTimeout();
@@ -114,6 +118,13 @@ public interface AlphaConfig {
         /** JVM options of replicas, passed as {@code JAVA_OPTS} (memory-conscious by default: SPEC 11). */
         @WithDefault("-Xmx128m,-XX:+UseSerialGC,-XX:TieredStopAtLevel=1")
         List<String> jvmOptions();
+
+        /**
+         * Replicas log JSON (one object per record: the MDC with trace id, caller and actor, and the replica's name
+         * in {@code replica}), for a cluster's log collector (docs/operations.md, "Logs").
+         */
+        @WithDefault("true")
+        boolean jsonLogs();
 
         /** The port replicas serve on in their pods. */
         @WithDefault("8080")
@@ -232,6 +243,42 @@ public interface AlphaConfig {
             /** Annotations added to every Ingress. */
             Map<String, String> annotations();
         }
+    }
+
+    /** Tracing of the replicas Alpha runs (docs/operations.md, "Tracing"). */
+    Telemetry telemetry();
+
+    interface Telemetry {
+        /**
+         * An OTLP/HTTP collector (e.g. {@code http://otel-collector.monitoring:4318}): every replica then exports its
+         * spans there, with its name as the resource attribute {@code reside.replica}. None: tracing stays off.
+         */
+        Optional<String> otlpEndpoint();
+    }
+
+    /** RPC over TLS between replicas (docs/security.md, "TLS"). */
+    Tls tls();
+
+    interface Tls {
+        /**
+         * Every replica serves HTTPS only, with a certificate from the cluster CA that Alpha holds, and trusts only
+         * that CA for the calls it makes; its endpoints are {@code https}. Local runtime: the CA in
+         * {@code <state-dir>/tls}; Kubernetes: in the Secret {@link #caSecret()}. Alpha's own API is configured on its
+         * own ({@code quarkus.http.ssl.*}: the production overlay mounts the Secret alpha-tls).
+         */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** How long a replica's certificate is valid; Alpha issues a new one when a third of it is left. */
+        @WithDefault("P90D")
+        Duration certificateValidity();
+
+        /**
+         * Kubernetes: the Secret of the cluster CA ({@code ca.crt}, {@code ca.key}), made by
+         * {@code reside cluster bootstrap}, or by Alpha when missing.
+         */
+        @WithDefault("reside-ca")
+        String caSecret();
     }
 
     /** Bootstrap of an empty cluster. */

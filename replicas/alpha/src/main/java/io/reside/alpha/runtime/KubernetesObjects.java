@@ -43,15 +43,30 @@ final class KubernetesObjects {
     static final String KEY_DIR = "/var/run/reside/account";
     static final String KEY_ENTRY = "key.pem";
     static final int SERVICE_PORT = 80;
+    /** The Service port of a replica that serves HTTPS (alpha.tls.enabled). */
+    static final int TLS_SERVICE_PORT = 443;
+    /** The entries of a replica's Secret beside its key when RPC runs over TLS. */
+    static final String TLS_CERT_ENTRY = "tls.crt";
+    static final String TLS_KEY_ENTRY = "tls.key";
+    static final String CA_ENTRY = "ca.crt";
 
     private final AlphaConfig.Kubernetes config;
     private final String cluster;
     private final List<String> etcdEndpoints;
+    private final boolean tls;
+    private final java.util.Optional<String> otlpEndpoint;
 
-    KubernetesObjects(AlphaConfig.Kubernetes config, String cluster, List<String> etcdEndpoints) {
+    KubernetesObjects(AlphaConfig.Kubernetes config, String cluster, List<String> etcdEndpoints, boolean tls) {
+        this(config, cluster, etcdEndpoints, tls, java.util.Optional.empty());
+    }
+
+    KubernetesObjects(AlphaConfig.Kubernetes config, String cluster, List<String> etcdEndpoints, boolean tls,
+            java.util.Optional<String> otlpEndpoint) {
+        this.otlpEndpoint = otlpEndpoint;
         this.config = config;
         this.cluster = cluster;
         this.etcdEndpoints = etcdEndpoints;
+        this.tls = tls;
     }
 
     static String workloadName(Desired d) {
@@ -107,7 +122,7 @@ final class KubernetesObjects {
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
                 .addToContainers(container(d, !"OnFailure".equals(restartPolicy)))
                 .addNewVolume().withName("account-key").withNewSecret().withSecretName(d.replica().name())
-                .withDefaultMode(0440).addNewItem().withKey(KEY_ENTRY).withPath(KEY_ENTRY).endItem().endSecret()
+                .withDefaultMode(0440).withItems(secretItems()).endSecret()
                 .endVolume()
                 .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume();
         if (d.replica().placementGroup() != null) {
@@ -126,7 +141,24 @@ final class KubernetesObjects {
         env.add(new EnvVar("RESIDE_ACCOUNT_ID", d.replica().accountId(), null));
         env.add(new EnvVar("RESIDE_ACCOUNT_KEY_FILE", KEY_DIR + "/" + KEY_ENTRY, null));
         env.add(new EnvVar("RESIDE_ACCESS_CONTEXT", "internal", null));
-        env.add(new EnvVar("QUARKUS_HTTP_PORT", Integer.toString(config.containerPort()), null));
+        if (tls) {
+            // HTTPS only, with the certificate from its Secret (reloaded when Alpha renews it); trusts the CA alone
+            env.add(new EnvVar("QUARKUS_HTTP_SSL_PORT", Integer.toString(config.containerPort()), null));
+            env.add(new EnvVar("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled", null));
+            env.add(new EnvVar("QUARKUS_HTTP_SSL_CERTIFICATE_FILES", KEY_DIR + "/" + TLS_CERT_ENTRY, null));
+            env.add(new EnvVar("QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES", KEY_DIR + "/" + TLS_KEY_ENTRY, null));
+            env.add(new EnvVar("QUARKUS_HTTP_SSL_CERTIFICATE_RELOAD_PERIOD", "1h", null));
+            env.add(new EnvVar("RESIDE_RPC_TLS_CA_FILE", KEY_DIR + "/" + CA_ENTRY, null));
+        } else {
+            env.add(new EnvVar("QUARKUS_HTTP_PORT", Integer.toString(config.containerPort()), null));
+        }
+        WorkloadRuntime.telemetryEnv(otlpEndpoint, d.replica().name(), d.replica().id()).entrySet().stream()
+                .sorted(Map.Entry.comparingByKey()).forEach(e -> env.add(new EnvVar(e.getKey(), e.getValue(), null)));
+        if (config.jsonLogs()) {
+            env.add(new EnvVar("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true", null));
+            // a property name as the variable's name: the map key stays as it is
+            env.add(new EnvVar("quarkus.log.console.json.additional-field.replica.value", d.replica().name(), null));
+        }
         env.add(new EnvVar("JAVA_OPTS", jvm, null)); // for base images whose launch script reads it
         env.add(new EnvVar("JDK_JAVA_OPTIONS", jvm, null)); // read by the java launcher itself
         ContainerBuilder c = new ContainerBuilder().withName("replica").withImage(image(d))
@@ -147,8 +179,17 @@ final class KubernetesObjects {
         return c.build();
     }
 
-    private static Probe probe(String path, int period, int failures) {
-        return new ProbeBuilder().withNewHttpGet().withPath(path).withPort(new IntOrString("http")).endHttpGet()
+    private List<io.fabric8.kubernetes.api.model.KeyToPath> secretItems() {
+        List<io.fabric8.kubernetes.api.model.KeyToPath> items = new ArrayList<>();
+        for (String entry : tls ? List.of(KEY_ENTRY, TLS_CERT_ENTRY, TLS_KEY_ENTRY, CA_ENTRY) : List.of(KEY_ENTRY)) {
+            items.add(new io.fabric8.kubernetes.api.model.KeyToPathBuilder().withKey(entry).withPath(entry).build());
+        }
+        return items;
+    }
+
+    private Probe probe(String path, int period, int failures) {
+        return new ProbeBuilder().withNewHttpGet().withPath(path).withPort(new IntOrString("http"))
+                .withScheme(tls ? "HTTPS" : "HTTP").endHttpGet()
                 .withPeriodSeconds(period).withFailureThreshold(failures).withTimeoutSeconds(2).build();
     }
 
@@ -164,7 +205,8 @@ final class KubernetesObjects {
                         d.replica().id())))
                 .build())
                 .withNewSpec().withType("ClusterIP").withSelector(instanceLabels(name))
-                .addNewPort().withName("http").withPort(SERVICE_PORT).withTargetPort(new IntOrString("http"))
+                .addNewPort().withName("http").withPort(tls ? TLS_SERVICE_PORT : SERVICE_PORT)
+                .withTargetPort(new IntOrString("http"))
                 .withProtocol("TCP").endPort().endSpec().build();
     }
 
@@ -178,6 +220,9 @@ final class KubernetesObjects {
             // /replicas/<name>/rpc/... reaches the replica as /rpc/..., the path its callers sign
             annotations.put("nginx.ingress.kubernetes.io/use-regex", "true");
             annotations.put("nginx.ingress.kubernetes.io/rewrite-target", "/$2");
+            if (tls) {
+                annotations.put("nginx.ingress.kubernetes.io/backend-protocol", "HTTPS");
+            }
         }
         var path = new HTTPIngressPathBuilder()
                 .withPath(nginx ? "/replicas/" + name + "(/|$)(.*)" : "/replicas/" + name + "/")

@@ -108,6 +108,8 @@ public final class KubernetesRuntime implements WorkloadRuntime {
     private final SharedIndexInformer<Ingress> ingresses;
     private final SharedIndexInformer<NetworkPolicy> policies;
     private final NetworkPolicies networkPolicies;
+    /** RPC over TLS (alpha.tls.enabled): the cluster CA from its Secret; null when off. */
+    private final KubernetesTls tls;
     private final SharedIndexInformer<Secret> secrets;
     private final SharedIndexInformer<Pod> pods;
     private volatile Runnable nudge = () -> {
@@ -120,8 +122,9 @@ public final class KubernetesRuntime implements WorkloadRuntime {
      * @param alphaEtcdEndpoints etcd as Alpha reaches it: replicas get the same unless
      *        {@code alpha.kubernetes.etcd-endpoints} says otherwise
      */
-    public KubernetesRuntime(KubernetesClient client, AlphaConfig.Kubernetes config, String cluster,
+    public KubernetesRuntime(KubernetesClient client, AlphaConfig alpha, String cluster,
             List<String> alphaEtcdEndpoints) {
+        AlphaConfig.Kubernetes config = alpha.kubernetes();
         this.client = client;
         this.config = config;
         this.namespace = config.namespace().or(() -> Optional.ofNullable(client.getNamespace()))
@@ -137,8 +140,10 @@ public final class KubernetesRuntime implements WorkloadRuntime {
         }
         NetworkPolicies.selector(config.networkPolicies().etcdSelector());
         NetworkPolicies.selector(config.networkPolicies().alphaSelector());
-        this.objects = new KubernetesObjects(config, cluster, config.etcdEndpoints().orElse(alphaEtcdEndpoints));
+        this.objects = new KubernetesObjects(config, cluster, config.etcdEndpoints().orElse(alphaEtcdEndpoints), alpha
+                .tls().enabled(), alpha.telemetry().otlpEndpoint());
         this.applier = new Applier(client, namespace, config.apply());
+        this.tls = alpha.tls().enabled() ? KubernetesTls.open(client, namespace, alpha.tls(), applier) : null;
         long resync = config.resync().toMillis();
         this.deployments = watch(client.apps().deployments().inNamespace(namespace).withLabel(MANAGED_BY, RESIDE)
                 .runnableInformer(resync));
@@ -430,6 +435,9 @@ public final class KubernetesRuntime implements WorkloadRuntime {
             s = client.secrets().inNamespace(namespace).withName(name).get(); // the informer may be behind
         }
         if (s != null && d.replica().accountId().equals(annotation(s, ACCOUNT))) {
+            if (tls != null) {
+                tls.ensureCertificate(s, name, d.replica().accountId());
+            }
             return Optional.empty();
         }
         return Optional.of(new Observed("error", "Secret " + name + " with the key of account "
@@ -552,7 +560,9 @@ public final class KubernetesRuntime implements WorkloadRuntime {
             return Map.of();
         }
         Map<String, String> endpoints = new LinkedHashMap<>();
-        endpoints.put("internal", "http://" + d.replica().name() + "." + namespace + ".svc:" + SERVICE_PORT);
+        endpoints.put("internal", tls == null
+                ? "http://" + d.replica().name() + "." + namespace + ".svc:" + SERVICE_PORT
+                : "https://" + d.replica().name() + "." + namespace + ".svc:" + KubernetesObjects.TLS_SERVICE_PORT);
         if (config.ingress().enabled()) {
             config.ingress().externalUrl().ifPresent(url -> endpoints.put("external", url.replaceAll("/+$", "")
                     + "/replicas/" + d.replica().name()));
@@ -593,7 +603,8 @@ public final class KubernetesRuntime implements WorkloadRuntime {
     /** Pods reach Alpha through its Service {@code alpha} in its namespace (k8s/base names it so). */
     @Override
     public Map<String, String> selfEndpoints(int port) {
-        return Map.of("internal", "http://alpha." + namespace + ".svc:" + port);
+        // with TLS on, Alpha serves HTTPS too (k8s/overlays/production: its certificate in the Secret alpha-tls)
+        return Map.of("internal", (tls == null ? "http" : "https") + "://alpha." + namespace + ".svc:" + port);
     }
 
     String namespace() {

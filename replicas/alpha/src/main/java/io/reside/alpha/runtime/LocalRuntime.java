@@ -63,7 +63,11 @@ public final class LocalRuntime implements WorkloadRuntime {
     private final Path logs;
     private final Path run;
     private final ObjectMapper json = io.reside.etcd.DocType.mapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final HttpClient http;
+    /** RPC over TLS (alpha.tls.enabled): the cluster CA and the replicas' certificates; null when off. */
+    private final LocalTls tls;
+    /** alpha.telemetry.otlp-endpoint: where the replicas export their spans. */
+    private final java.util.Optional<String> otlpEndpoint;
     private final Map<String, Workload> workloads = new ConcurrentHashMap<>();
     private boolean adopted;
     private volatile Runnable nudge = () -> {
@@ -105,11 +109,19 @@ public final class LocalRuntime implements WorkloadRuntime {
         }
     }
 
-    public LocalRuntime(AlphaConfig.Local config, ResideConfig reside, RegistryClient registry) {
+    public LocalRuntime(AlphaConfig.Local config, ResideConfig reside, RegistryClient registry,
+            AlphaConfig.Tls tlsConfig, java.util.Optional<String> otlpEndpoint) {
+        this.otlpEndpoint = otlpEndpoint;
         this.config = config;
         this.reside = reside;
         this.registry = registry;
         Path state = config.stateDir().toAbsolutePath();
+        this.tls = tlsConfig.enabled() ? LocalTls.open(state, tlsConfig.certificateValidity()) : null;
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+        if (tls != null) {
+            client.sslContext(tls.sslContext());
+        }
+        this.http = client.build();
         this.images = state.resolve("images");
         this.keys = state.resolve("keys");
         this.logs = state.resolve("logs");
@@ -133,6 +145,9 @@ public final class LocalRuntime implements WorkloadRuntime {
 
     @Override
     public void deleteKey(String accountId) {
+        if (tls != null) {
+            tls.delete(accountId);
+        }
         try {
             Files.deleteIfExists(keyFile(accountId));
         } catch (IOException e) {
@@ -365,7 +380,22 @@ public final class LocalRuntime implements WorkloadRuntime {
         env.put("RESIDE_ACCOUNT_KEY_FILE", keyFile(d.replica().accountId()).toString());
         env.put("RESIDE_ACCESS_CONTEXT", "local");
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        if (tls == null) {
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        } else {
+            // HTTPS only, with the instance's certificate; its calls trust the cluster CA only
+            LocalTls.ServerFiles cert = tls.serverFiles(d.replica().accountId());
+            env.put("QUARKUS_HTTP_SSL_PORT", Integer.toString(port));
+            env.put("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled");
+            env.put("QUARKUS_HTTP_SSL_CERTIFICATE_FILES", cert.certificate().toString());
+            env.put("QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES", cert.key().toString());
+            env.put("RESIDE_RPC_TLS_CA_FILE", tls.caFile().toString());
+        }
+        env.putAll(WorkloadRuntime.telemetryEnv(otlpEndpoint, d.replica().name(), d.replica().id()));
+        if (config.jsonLogs()) {
+            env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true");
+            env.put("quarkus.log.console.json.additional-field.replica.value", d.replica().name());
+        }
         env.putAll(secrets(d.replica().name()));
         try {
             Process p = pb.start();
@@ -428,7 +458,7 @@ public final class LocalRuntime implements WorkloadRuntime {
 
     private boolean ready(int port) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+            return http.send(HttpRequest.newBuilder(URI.create(scheme() + "://127.0.0.1:" + port + "/q/health/ready"))
                     .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding())
                     .statusCode() == 200;
         } catch (IOException e) {
@@ -474,8 +504,12 @@ public final class LocalRuntime implements WorkloadRuntime {
         }
     }
 
-    private static Map<String, String> endpoints(int port) {
-        return Map.of("local", "http://127.0.0.1:" + port);
+    private Map<String, String> endpoints(int port) {
+        return Map.of("local", scheme() + "://127.0.0.1:" + port);
+    }
+
+    private String scheme() {
+        return tls == null ? "http" : "https";
     }
 
     /** The application of a version's image, unpacked once per digest (a partial directory is never used). */

@@ -32,9 +32,10 @@ public class Runtimes {
     WorkloadRuntime runtime(AlphaConfig config, ResideConfig reside, RegistryClient registry,
             Instance<KubernetesClient> kubernetes) {
         return switch (config.runtime()) {
-            case LOCAL -> new LocalRuntime(config.local(), reside, registry);
+            case LOCAL -> new LocalRuntime(config.local(), reside, registry, config.tls(), config.telemetry()
+                    .otlpEndpoint());
             // the client is made only here: the local runtime never reads a kubeconfig
-            case KUBERNETES -> new KubernetesRuntime(kubernetes.get(), config.kubernetes(), reside.cluster(),
+            case KUBERNETES -> new KubernetesRuntime(kubernetes.get(), config, reside.cluster(),
                     reside.etcd().endpoints().stream().map(java.net.URI::toString).toList());
         };
     }

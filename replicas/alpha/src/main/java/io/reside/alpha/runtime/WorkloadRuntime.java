@@ -92,6 +92,21 @@ public interface WorkloadRuntime extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * The tracing settings a replica's process gets (Quarkus properties as environment variables): off without an
+     * OTLP endpoint.
+     */
+    static java.util.Map<String, String> telemetryEnv(java.util.Optional<String> otlpEndpoint, String replicaName,
+            String replicaId) {
+        if (otlpEndpoint.isEmpty()) {
+            return java.util.Map.of();
+        }
+        return java.util.Map.of("QUARKUS_OTEL_SDK_DISABLED", "false",
+                "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", otlpEndpoint.get(),
+                "QUARKUS_OTEL_RESOURCE_ATTRIBUTES",
+                "reside.replica=" + replicaName + ",reside.replica-id=" + replicaId);
+    }
+
     /** The runtime cannot act now (its view of the workloads is incomplete); the next pass tries again. */
     final class RuntimeUnavailableException extends RuntimeException {
         private static final long serialVersionUID = 1L;

@@ -112,7 +112,7 @@ public final class Records {
      * Alpha's own instance.)
      */
     public static final java.util.List<String> RESERVED_NAMES = java.util.List.of("etcd", "etcd-peer-tls",
-            "reside-claim-code");
+            "reside-claim-code", "reside-ca", "alpha-tls");
     public static final String RESERVED = "reserved";
 
     /** Alpha's own instance id (and RCB id). */

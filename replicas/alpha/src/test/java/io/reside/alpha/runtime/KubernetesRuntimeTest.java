@@ -91,7 +91,7 @@ class KubernetesRuntimeTest {
                 "alpha.kubernetes.apply", "create-or-update",
                 "alpha.kubernetes.ingress.external-url", "https://reside.example.org/"));
         values.putAll(settings);
-        runtime = new KubernetesRuntime(client, config(values).kubernetes(), "test", List.of("http://etcd:2379"));
+        runtime = new KubernetesRuntime(client, config(values), "test", List.of("http://etcd:2379"));
         assertThat(runtime.awaitSynced(Duration.ofSeconds(10))).isTrue();
         return runtime;
     }
@@ -385,7 +385,7 @@ class KubernetesRuntimeTest {
                 .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl("http://127.0.0.1:9")
                         .withRequestTimeout(500).withConnectionTimeout(500).build())
                 .build()) {
-            KubernetesRuntime r = new KubernetesRuntime(unreachable, config.kubernetes(), "test", List.of());
+            KubernetesRuntime r = new KubernetesRuntime(unreachable, config, "test", List.of());
             try {
                 // nothing is started or stopped on a view that was never read
                 assertThatThrownBy(r::known).isInstanceOf(WorkloadRuntime.RuntimeUnavailableException.class)
@@ -518,7 +518,7 @@ class KubernetesRuntimeTest {
         runtime.close();
         String namespace = ns;
         runtime = new KubernetesRuntime(client, config(Map.of("alpha.kubernetes.namespace", namespace,
-                "alpha.kubernetes.apply", "create-or-update")).kubernetes(), "test", List.of("http://etcd:2379"));
+                "alpha.kubernetes.apply", "create-or-update")), "test", List.of("http://etcd:2379"));
         assertThat(runtime.awaitSynced(Duration.ofSeconds(10))).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             runtime.reconcile(List.of(lonely));
@@ -530,5 +530,113 @@ class KubernetesRuntimeTest {
     void aMalformedCallbackIsRefusedAtStart() {
         assertThatThrownBy(() -> start(Map.of("alpha.kubernetes.network-policies.callbacks", "telegram")))
                 .hasMessageContaining("alpha.kubernetes.network-policies.callbacks: 'telegram'");
+    }
+
+    @Test
+    void withTlsEachReplicaServesHttpsWithACertificateOfTheClusterCa() throws Exception {
+        start(Map.of("alpha.tls.enabled", "true"));
+        // the cluster CA: made by Alpha in the Secret reside-ca, as no bootstrap made one before
+        Secret caSecret = client.secrets().inNamespace(ns).withName("reside-ca").get();
+        assertThat(caSecret).isNotNull();
+        assertThat(caSecret.getMetadata().getLabels()).doesNotContainKey(KubernetesObjects.MANAGED_BY);
+        String caPem = decode(caSecret.getData().get("ca.crt"));
+
+        AccountKey key = AccountKey.generate();
+        var d = desired("greeter", key, 1, "long-running", null, "starting");
+        runtime.saveKey("greeter", key.accountId(), key);
+        reconcileUntil(List.of(d), o -> deployment("greeter-1") != null);
+
+        // the Secret: the key untouched, a certificate for the Service names issued by the CA, the CA itself
+        Secret secret = client.secrets().inNamespace(ns).withName("greeter").get();
+        assertThat(decode(secret.getData().get("key.pem"))).isEqualTo(key.toPem());
+        String certPem = decode(secret.getData().get("tls.crt"));
+        assertThat(decode(secret.getData().get("ca.crt"))).isEqualTo(caPem);
+        java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                .getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(certPem
+                        .getBytes(StandardCharsets.US_ASCII)));
+        assertThat(cert.getSubjectAlternativeNames()).extracting(n -> n.get(1).toString()).contains("greeter",
+                "greeter." + ns + ".svc", "greeter." + ns + ".svc.cluster.local", "127.0.0.1");
+        assertThat(io.reside.security.CertificateAuthority.fromPem(caPem, decode(caSecret.getData().get("ca.key")))
+                .issued(certPem)).isTrue();
+
+        // the pod: HTTPS only on its port, the certificate and the CA from the Secret, probes over HTTPS
+        Deployment dep = deployment("greeter-1");
+        var container = dep.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getEnv()).extracting(EnvVar::getName, EnvVar::getValue).contains(
+                org.assertj.core.groups.Tuple.tuple("QUARKUS_HTTP_SSL_PORT", "8080"),
+                org.assertj.core.groups.Tuple.tuple("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled"),
+                org.assertj.core.groups.Tuple.tuple("RESIDE_RPC_TLS_CA_FILE", "/var/run/reside/account/ca.crt"));
+        assertThat(container.getEnv()).extracting(EnvVar::getName).doesNotContain("QUARKUS_HTTP_PORT");
+        assertThat(container.getReadinessProbe().getHttpGet().getScheme()).isEqualTo("HTTPS");
+        assertThat(dep.getSpec().getTemplate().getSpec().getVolumes().get(0).getSecret().getItems())
+                .extracting(io.fabric8.kubernetes.api.model.KeyToPath::getKey)
+                .containsExactly("key.pem", "tls.crt", "tls.key", "ca.crt");
+        // the Service on 443, the Ingress to an HTTPS backend, the endpoint https
+        assertThat(client.services().inNamespace(ns).withName("greeter").get().getSpec().getPorts().get(0)
+                .getPort()).isEqualTo(443);
+        assertThat(client.network().v1().ingresses().inNamespace(ns).withName("greeter").get().getMetadata()
+                .getAnnotations()).containsEntry("nginx.ingress.kubernetes.io/backend-protocol", "HTTPS");
+        markReady("greeter-1");
+        var observed = reconcileUntil(List.of(d), o -> "running".equals(o.get(d.key()).status()));
+        assertThat(observed.get(d.key()).endpoints()).containsEntry("internal", "https://greeter." + ns
+                + ".svc:443");
+        assertThat(runtime.selfEndpoints(8080)).containsEntry("internal", "https://alpha." + ns + ".svc:8080");
+
+        // a certificate someone replaced with another CA's is issued again; the key stays
+        io.reside.security.CertificateAuthority rogue = io.reside.security.CertificateAuthority.generate("rogue",
+                Duration.ofDays(1));
+        Secret tampered = client.secrets().inNamespace(ns).withName("greeter").get();
+        tampered.getData().put("tls.crt", java.util.Base64.getEncoder().encodeToString(rogue.issue("greeter", List
+                .of("greeter"), List.of(), Duration.ofDays(1)).certificatePem().getBytes(StandardCharsets.US_ASCII)));
+        client.secrets().inNamespace(ns).resource(tampered).update();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            runtime.reconcile(List.of(d));
+            Secret now = client.secrets().inNamespace(ns).withName("greeter").get();
+            return io.reside.security.CertificateAuthority.fromPem(caPem, decode(caSecret.getData().get("ca.key")))
+                    .issued(decode(now.getData().get("tls.crt")));
+        });
+        assertThat(decode(client.secrets().inNamespace(ns).withName("greeter").get().getData().get("key.pem")))
+                .isEqualTo(key.toPem());
+
+        // a second Alpha reads the same CA
+        runtime.close();
+        runtime = new KubernetesRuntime(client, config(Map.of("alpha.kubernetes.namespace", ns,
+                "alpha.kubernetes.apply", "create-or-update", "alpha.tls.enabled", "true")), "test", List.of(
+                        "http://etcd:2379"));
+        assertThat(decode(client.secrets().inNamespace(ns).withName("reside-ca").get().getData().get("ca.crt")))
+                .isEqualTo(caPem);
+    }
+
+    @Test
+    void aCaSecretWithoutItsKeyIsRefusedAtStart() {
+        String namespace = "t" + NAMESPACES.incrementAndGet();
+        client.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName("reside-ca").endMetadata().withData(Map.of("ca.crt", "eA==")).build())
+                .create();
+        assertThatThrownBy(() -> new KubernetesRuntime(client, config(Map.of("alpha.kubernetes.namespace", namespace,
+                "alpha.tls.enabled", "true")), "test", List.of())).hasMessageContaining("must hold ca.crt and ca.key");
+    }
+
+    private static String decode(String base64) {
+        return new String(java.util.Base64.getDecoder().decode(base64), StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void replicasGetTheCollectorAndJsonLogs() {
+        start(Map.of("alpha.telemetry.otlp-endpoint", "http://otel.monitoring:4318"));
+        AccountKey key = AccountKey.generate();
+        var d = desired("greeter", key, 1, "long-running", null, "starting");
+        runtime.saveKey("greeter", key.accountId(), key);
+        reconcileUntil(List.of(d), o -> deployment("greeter-1") != null);
+        assertThat(deployment("greeter-1").getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+                .extracting(EnvVar::getName, EnvVar::getValue).contains(
+                        org.assertj.core.groups.Tuple.tuple("QUARKUS_OTEL_SDK_DISABLED", "false"),
+                        org.assertj.core.groups.Tuple.tuple("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                                "http://otel.monitoring:4318"),
+                        org.assertj.core.groups.Tuple.tuple("QUARKUS_OTEL_RESOURCE_ATTRIBUTES",
+                                "reside.replica=greeter,reside.replica-id=r-greeter"),
+                        org.assertj.core.groups.Tuple.tuple("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"),
+                        org.assertj.core.groups.Tuple.tuple("quarkus.log.console.json.additional-field.replica.value",
+                                "greeter"));
     }
 }

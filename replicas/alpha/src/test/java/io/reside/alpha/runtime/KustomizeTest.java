@@ -193,11 +193,28 @@ class KustomizeTest {
                     .containsExactlyInAnyOrder("default-deny", "dns", "etcd", "alpha");
             // the replicas' own policies come from Alpha, derived from their wiring
             assertThat(config.getData()).containsEntry("alpha.kubernetes.network-policies.enabled", "true");
+            // RPC over TLS, Alpha's own API too: HTTPS only on its port, probed over HTTPS, its certificate mounted
+            assertThat(config.getData()).containsEntry("alpha.tls.enabled", "true")
+                    .containsEntry("quarkus.http.insecure-requests", "disabled")
+                    .containsEntry("quarkus.http.ssl-port", "8080");
+            var alphaPod = alpha.getSpec().getTemplate().getSpec();
+            Container a = alphaPod.getContainers().get(0);
+            assertThat(List.of(a.getStartupProbe(), a.getReadinessProbe(), a.getLivenessProbe()))
+                    .allSatisfy(p -> assertThat(p.getHttpGet().getScheme()).isEqualTo("HTTPS"));
+            String certFile = config.getData().get("quarkus.http.ssl.certificate.files");
+            String mount = a.getVolumeMounts().stream().filter(m -> certFile.startsWith(m.getMountPath() + "/"))
+                    .map(m -> m.getName()).findFirst().orElseThrow(() -> new AssertionError(certFile
+                            + " is on no volume"));
+            assertThat(alphaPod.getVolumes()).anySatisfy(v -> {
+                assertThat(v.getName()).isEqualTo(mount);
+                assertThat(v.getSecret().getSecretName()).isEqualTo("alpha-tls");
+            });
             assertThat(objects).anyMatch(o -> o instanceof ConfigMap c && c.getData().containsKey(
                     "prometheus-scrape.yaml"));
         } else {
             assertThat(members).isEqualTo(1);
             assertThat(only(objects, NetworkPolicy.class)).isEmpty();
+            assertThat(config.getData()).doesNotContainKey("alpha.tls.enabled");
         }
 
         // the API server takes them all

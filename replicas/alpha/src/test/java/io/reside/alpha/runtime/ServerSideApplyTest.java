@@ -51,7 +51,7 @@ class ServerSideApplyTest {
         Applier applier = new Applier(client, "prod", config.kubernetes().apply());
         // the object the runtime builds
         Deployment deployment = applier.withSpecHash(new KubernetesObjects(config.kubernetes(), "test",
-                List.of("http://etcd:2379")).deploymentOf(desired, "greeter-2"));
+                List.of("http://etcd:2379"), false).deploymentOf(desired, "greeter-2"));
         server.expect().patch().withPath("/apis/apps/v1/namespaces/prod/deployments/greeter-2?fieldManager="
                 + "reside-alpha&force=true").andReturn(200, deployment).once();
 

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -28,6 +29,7 @@ import io.reside.harness.LocalCluster;
 import io.reside.runtime.Contracts;
 import io.reside.telegram.simulator.HeadlessChromium;
 import io.reside.telegram.simulator.TelegramSimulator;
+import io.reside.testing.OtlpReceiver;
 
 /**
  * The secretaries end to end, across processes: Alpha, the User Manager, the telegram replica and both secretaries,
@@ -43,6 +45,7 @@ class SecretariesIT {
     static final Duration WAIT = Duration.ofSeconds(30);
 
     static TelegramSimulator sim;
+    static OtlpReceiver traces;
     static LocalCluster cluster;
     static UserManagerApi users;
     static User admin;
@@ -65,7 +68,13 @@ class SecretariesIT {
     @BeforeAll
     static void start() {
         sim = TelegramSimulator.start();
-        cluster = LocalCluster.start(app("alpha"));
+        traces = OtlpReceiver.start();
+        // tracing on: Alpha exports its own spans and gives every replica the collector's address
+        // and JSON logs, as in a cluster
+        cluster = LocalCluster.start(app("alpha"), java.util.Map.of("ALPHA_TELEMETRY_OTLP_ENDPOINT", traces.endpoint(),
+                "QUARKUS_OTEL_SDK_DISABLED", "false", "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces
+                        .endpoint(),
+                "ALPHA_LOCAL_JSON_LOGS", "true"));
         cluster.secret("telegram", java.util.Map.of("TELEGRAM_BOT_TOKEN", sim.token(), "TELEGRAM_API_URL", sim
                 .baseUrl(), "TELEGRAM_POLL_TIMEOUT", "5s"));
         AlphaApi.Replica um = cluster.load(cluster.push(app("user-manager"), "1"));
@@ -102,6 +111,9 @@ class SecretariesIT {
         }
         if (sim != null) {
             sim.close();
+        }
+        if (traces != null) {
+            traces.close();
         }
     }
 
@@ -431,5 +443,117 @@ class SecretariesIT {
                 "<code>user:read:realm {realm}</code>");
         // refused without replica:read:all, in a pressed button too
         assertThat(ask(nina, "/contracts").text()).contains("You need <code>replica:read:all</code> on Alpha.");
+    }
+
+    /**
+     * One /replicas message is one trace: the telegram replica's span for the update, the User Manager making the
+     * newcomer a user, the secretary handling the message, and Alpha answering as the person (SPEC 5.9). A newcomer,
+     * so that nothing is answered from a cache.
+     */
+    @Test
+    @Order(7)
+    void oneMessageIsOneTraceThroughTelegramTheSecretaryTheUserManagerAndAlpha() {
+        User tracy = sim.createUser("Tracy", "tracy", "en");
+        say(tracy, "/replicas");
+        reply(tracy, m -> true, 1);
+        String chat = Long.toString(tracy.getId());
+        List<OtlpReceiver.Span> trace = LocalCluster.awaitCondition("one trace of Tracy's /replicas with spans of "
+                + "telegram, alpha-secretary, user-manager and alpha", Duration.ofSeconds(40), () -> traceOf(chat),
+                t -> t.stream().map(SecretariesIT::who).collect(java.util.stream.Collectors.toSet()).containsAll(
+                        List.of("telegram", "alpha-secretary", "user-manager", "alpha")));
+        OtlpReceiver.Span update = trace.stream().filter(x -> x.name().startsWith("telegram update")).findFirst()
+                .orElseThrow();
+        assertThat(update.parentSpanId()).as("the update starts the trace").isEmpty();
+        assertThat(update.attributes()).containsKey("telegram.update_id");
+        // every other span descends from it: its parent is a span of the same trace
+        java.util.Set<String> ids = trace.stream().map(OtlpReceiver.Span::spanId).collect(java.util.stream.Collectors
+                .toSet());
+        assertThat(trace).filteredOn(x -> x != update).allSatisfy(x -> assertThat(ids).as(x.name() + " of "
+                + who(x)).contains(x.parentSpanId()));
+        // a call between replicas is a client span of the caller and a server span of the callee (kind 3 and 2)
+        assertThat(trace).anySatisfy(x -> {
+            assertThat(who(x)).isEqualTo("alpha-secretary");
+            assertThat(x.kind()).isEqualTo(3);
+            assertThat(x.name()).contains("/rpc/alpha.v1/");
+        });
+        assertThat(trace).anySatisfy(x -> {
+            assertThat(who(x)).isEqualTo("alpha");
+            assertThat(x.kind()).isEqualTo(2);
+            assertThat(x.name()).contains("/rpc/alpha.v1/");
+        });
+    }
+
+    /** The spans of the trace that the update of this chat started (empty until it arrived). */
+    static List<OtlpReceiver.Span> traceOf(String chat) {
+        List<OtlpReceiver.Span> all = traces.spans();
+        return all.stream().filter(x -> x.name().startsWith("telegram update") && chat.equals(x.attributes().get(
+                "telegram.chat_id"))).findFirst().map(u -> all.stream().filter(x -> x.traceId().equals(u.traceId()))
+                        .toList())
+                .orElse(List.of());
+    }
+
+    /** The replica a span comes from: its resource's reside.replica (given by Alpha), Alpha by its service name. */
+    static String who(OtlpReceiver.Span span) {
+        String replica = span.resource().get("reside.replica");
+        return replica != null ? replica : span.service().equals("reside-alpha") ? "alpha" : span.service();
+    }
+
+    /** Every metric the Grafana dashboard (k8s/grafana/reside.json) charts is one the running replicas serve. */
+    @Test
+    @Order(8)
+    void theDashboardChartsMetricsTheReplicasServe() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of("").toAbsolutePath();
+        while (!java.nio.file.Files.isRegularFile(dir.resolve("k8s/grafana/reside.json"))) {
+            dir = dir.getParent();
+        }
+        String dashboard = java.nio.file.Files.readString(dir.resolve("k8s/grafana/reside.json"));
+        java.util.Set<String> charted = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([a-z_][a-z0-9_]*)\\{").matcher(
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(dashboard).findValuesAsText("expr")
+                        .toString());
+        while (m.find()) {
+            charted.add(m.group(1));
+        }
+        assertThat(charted).as("metrics in the dashboard").hasSizeGreaterThan(8);
+        java.util.Set<String> served = new java.util.TreeSet<>();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        List<String> urls = new java.util.ArrayList<>(cluster.alpha().listReplicas().stream().map(r -> r.endpoints()
+                .get("local")).filter(java.util.Objects::nonNull).toList());
+        urls.add(cluster.alphaProcess().baseUrl());
+        for (String url : urls) {
+            String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/q/metrics"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            text.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).forEach(l -> served.add(l.split("[{ ]",
+                    2)[0]));
+        }
+        assertThat(served).as("metrics the replicas serve").containsAll(charted);
+    }
+
+    /**
+     * The JSON logs of a replica name it, and every record of a served call carries the trace id, the caller and, for
+     * an impersonated call, the actor: here the User Manager serving the secretary acting for a person.
+     */
+    @Test
+    @Order(9)
+    void jsonLogLinesNameTheReplicaTheTraceTheCallerAndTheActor() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.nio.file.Path log = cluster.alphaState().resolve("logs/user-manager-1.log");
+        List<com.fasterxml.jackson.databind.JsonNode> records = new java.util.ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(log)) {
+            if (line.startsWith("{")) {
+                records.add(json.readTree(line));
+            }
+        }
+        assertThat(records).as("JSON records in " + log).isNotEmpty();
+        assertThat(records).allSatisfy(r -> assertThat(r.path("replica").asText()).isEqualTo("user-manager"));
+        com.fasterxml.jackson.databind.JsonNode impersonated = records.stream().filter(r -> r.path("loggerName")
+                .asText().equals("io.reside.access") && r.path("mdc").has("reside.actor")).findFirst().orElseThrow(
+                        () -> new AssertionError("no access-log record of an impersonated call in " + log));
+        com.fasterxml.jackson.databind.JsonNode mdc = impersonated.path("mdc");
+        assertThat(mdc.path("reside.caller").asText()).startsWith("acc_").isNotEqualTo(mdc.path("reside.actor")
+                .asText());
+        assertThat(mdc.path("reside.actor").asText()).startsWith("acc_");
+        assertThat(mdc.path("traceId").asText()).hasSize(32);
+        assertThat(impersonated.path("message").asText()).contains("actor=" + mdc.path("reside.actor").asText());
     }
 }

@@ -1,0 +1,44 @@
+package io.reside.runtime.rpc;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Priorities;
+
+import org.jboss.logging.MDC;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+import org.jboss.resteasy.reactive.server.ServerResponseFilter;
+
+import io.quarkus.security.identity.SecurityIdentity;
+
+/**
+ * Who a served call is for, on every log line written while it runs: the MDC keys {@value #CALLER} (the account the
+ * call counts as: for an impersonated call, the user) and {@value #ACTOR} (for an impersonated call, the replica
+ * acting for the user). The JSON logs of cluster mode carry the MDC, and the trace id Quarkus's OpenTelemetry puts
+ * there, as fields (docs/operations.md, "Logs").
+ */
+public class LogContext {
+
+    public static final String CALLER = "reside.caller";
+    public static final String ACTOR = "reside.actor";
+
+    @Inject
+    SecurityIdentity identity;
+
+    /** After authentication: the identity is the caller's. */
+    @ServerRequestFilter(priority = Priorities.AUTHORIZATION)
+    public void put() {
+        if (identity == null || identity.isAnonymous()) {
+            return;
+        }
+        MDC.put(CALLER, identity.getPrincipal().getName());
+        String actor = identity.getAttribute(ResideAuthenticationMechanism.ACTOR);
+        if (actor != null) {
+            MDC.put(ACTOR, actor);
+        }
+    }
+
+    @ServerResponseFilter
+    public void clear() {
+        MDC.remove(CALLER);
+        MDC.remove(ACTOR);
+    }
+}
