@@ -82,6 +82,13 @@ public class TelegramSdk {
     @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080")
     int port;
 
+    @ConfigProperty(name = "quarkus.http.ssl-port", defaultValue = "8443")
+    int sslPort;
+
+    /** {@code disabled} when the replica serves HTTPS only (RPC over TLS: Alpha sets it). */
+    @ConfigProperty(name = "quarkus.http.insecure-requests", defaultValue = "enabled")
+    String insecureRequests;
+
     @Inject
     TelegramHandlerConfig config;
 
@@ -134,6 +141,12 @@ public class TelegramSdk {
         }
     }
 
+    /** Where the telegram replica reaches this handler on the same machine: HTTPS when it serves only that. */
+    static String localEndpoint(String insecureRequests, int port, int sslPort) {
+        return "disabled".equalsIgnoreCase(insecureRequests.trim()) ? "https://127.0.0.1:" + sslPort
+                : "http://127.0.0.1:" + port;
+    }
+
     private TelegramApi telegram() {
         return clients.client("telegram", TelegramApi.class);
     }
@@ -141,7 +154,7 @@ public class TelegramSdk {
     private void register() {
         Routes r = routes();
         Map<String, String> endpoints = new java.util.LinkedHashMap<>();
-        endpoints.put("local", "http://127.0.0.1:" + port);
+        endpoints.put("local", localEndpoint(insecureRequests, port, sslPort));
         reside.endpoint().internal().ifPresent(u -> endpoints.put("internal", u.toString()));
         reside.endpoint().external().ifPresent(u -> endpoints.put("external", u.toString()));
         TelegramBot bot = bots.get();

@@ -55,14 +55,17 @@ final class KubernetesObjects {
     private final List<String> etcdEndpoints;
     private final boolean tls;
     private final java.util.Optional<String> otlpEndpoint;
+    private final String namespace;
 
     KubernetesObjects(AlphaConfig.Kubernetes config, String cluster, List<String> etcdEndpoints, boolean tls) {
-        this(config, cluster, etcdEndpoints, tls, java.util.Optional.empty());
+        this(config, cluster, etcdEndpoints, tls, java.util.Optional.empty(), "default");
     }
 
+    /** @param namespace where the replicas run: their Service names, hence their internal endpoints */
     KubernetesObjects(AlphaConfig.Kubernetes config, String cluster, List<String> etcdEndpoints, boolean tls,
-            java.util.Optional<String> otlpEndpoint) {
+            java.util.Optional<String> otlpEndpoint, String namespace) {
         this.otlpEndpoint = otlpEndpoint;
+        this.namespace = namespace;
         this.config = config;
         this.cluster = cluster;
         this.etcdEndpoints = etcdEndpoints;
@@ -154,6 +157,9 @@ final class KubernetesObjects {
         }
         WorkloadRuntime.telemetryEnv(otlpEndpoint, d.replica().name(), d.replica().id()).entrySet().stream()
                 .sorted(Map.Entry.comparingByKey()).forEach(e -> env.add(new EnvVar(e.getKey(), e.getValue(), null)));
+        // where others reach it, as Alpha publishes it: a handler registers these with the telegram replica
+        endpoints(d).forEach((context, url) -> env.add(new EnvVar("RESIDE_ENDPOINT_" + context.toUpperCase(
+                java.util.Locale.ROOT), url, null)));
         if (config.jsonLogs()) {
             env.add(new EnvVar("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true", null));
             // a property name as the variable's name: the map key stays as it is
@@ -196,6 +202,21 @@ final class KubernetesObjects {
     /** The version's image pinned by digest: what was validated is what runs. */
     private static String image(Desired d) {
         return ImageReference.parse(d.version().image()).identity() + "@" + d.version().digest();
+    }
+
+    /** Access context → base URL of an instance that serves methods (its Service, and its Ingress path). */
+    Map<String, String> endpoints(Desired d) {
+        if (!d.serves()) {
+            return Map.of();
+        }
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        endpoints.put("internal", tls ? "https://" + d.replica().name() + "." + namespace + ".svc:" + TLS_SERVICE_PORT
+                : "http://" + d.replica().name() + "." + namespace + ".svc:" + SERVICE_PORT);
+        if (config.ingress().enabled()) {
+            config.ingress().externalUrl().ifPresent(url -> endpoints.put("external", url.replaceAll("/+$", "")
+                    + "/replicas/" + d.replica().name()));
+        }
+        return endpoints;
     }
 
     Service service(Desired d) {

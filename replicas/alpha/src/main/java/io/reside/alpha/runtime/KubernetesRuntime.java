@@ -4,7 +4,6 @@ import static io.reside.alpha.runtime.KubernetesObjects.KEY_ENTRY;
 import static io.reside.alpha.runtime.KubernetesObjects.MANAGED_BY;
 import static io.reside.alpha.runtime.KubernetesObjects.REPLICA_ID;
 import static io.reside.alpha.runtime.KubernetesObjects.RESIDE;
-import static io.reside.alpha.runtime.KubernetesObjects.SERVICE_PORT;
 import static io.reside.alpha.runtime.KubernetesObjects.VERSION;
 import static io.reside.alpha.runtime.KubernetesObjects.instanceLabels;
 import static io.reside.alpha.runtime.KubernetesObjects.oneshot;
@@ -141,7 +140,7 @@ public final class KubernetesRuntime implements WorkloadRuntime {
         NetworkPolicies.selector(config.networkPolicies().etcdSelector());
         NetworkPolicies.selector(config.networkPolicies().alphaSelector());
         this.objects = new KubernetesObjects(config, cluster, config.etcdEndpoints().orElse(alphaEtcdEndpoints), alpha
-                .tls().enabled(), alpha.telemetry().otlpEndpoint());
+                .tls().enabled(), alpha.telemetry().otlpEndpoint(), namespace);
         this.applier = new Applier(client, namespace, config.apply());
         this.tls = alpha.tls().enabled() ? KubernetesTls.open(client, namespace, alpha.tls(), applier) : null;
         long resync = config.resync().toMillis();
@@ -556,18 +555,7 @@ public final class KubernetesRuntime implements WorkloadRuntime {
     }
 
     private Map<String, String> endpoints(Desired d) {
-        if (!d.serves()) {
-            return Map.of();
-        }
-        Map<String, String> endpoints = new LinkedHashMap<>();
-        endpoints.put("internal", tls == null
-                ? "http://" + d.replica().name() + "." + namespace + ".svc:" + SERVICE_PORT
-                : "https://" + d.replica().name() + "." + namespace + ".svc:" + KubernetesObjects.TLS_SERVICE_PORT);
-        if (config.ingress().enabled()) {
-            config.ingress().externalUrl().ifPresent(url -> endpoints.put("external", url.replaceAll("/+$", "")
-                    + "/replicas/" + d.replica().name()));
-        }
-        return endpoints;
+        return objects.endpoints(d);
     }
 
     @Override

@@ -565,7 +565,9 @@ class KubernetesRuntimeTest {
         assertThat(container.getEnv()).extracting(EnvVar::getName, EnvVar::getValue).contains(
                 org.assertj.core.groups.Tuple.tuple("QUARKUS_HTTP_SSL_PORT", "8080"),
                 org.assertj.core.groups.Tuple.tuple("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled"),
-                org.assertj.core.groups.Tuple.tuple("RESIDE_RPC_TLS_CA_FILE", "/var/run/reside/account/ca.crt"));
+                org.assertj.core.groups.Tuple.tuple("RESIDE_RPC_TLS_CA_FILE", "/var/run/reside/account/ca.crt"),
+                // what a handler registers with telegram: the endpoints Alpha publishes, https here
+                org.assertj.core.groups.Tuple.tuple("RESIDE_ENDPOINT_INTERNAL", "https://greeter." + ns + ".svc:443"));
         assertThat(container.getEnv()).extracting(EnvVar::getName).doesNotContain("QUARKUS_HTTP_PORT");
         assertThat(container.getReadinessProbe().getHttpGet().getScheme()).isEqualTo("HTTPS");
         assertThat(dep.getSpec().getTemplate().getSpec().getVolumes().get(0).getSecret().getItems())
@@ -637,6 +639,10 @@ class KubernetesRuntimeTest {
                                 "reside.replica=greeter,reside.replica-id=r-greeter"),
                         org.assertj.core.groups.Tuple.tuple("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"),
                         org.assertj.core.groups.Tuple.tuple("quarkus.log.console.json.additional-field.replica.value",
-                                "greeter"));
+                                "greeter"),
+                        org.assertj.core.groups.Tuple.tuple("RESIDE_ENDPOINT_INTERNAL", "http://greeter." + ns
+                                + ".svc:80"),
+                        org.assertj.core.groups.Tuple.tuple("RESIDE_ENDPOINT_EXTERNAL",
+                                "https://reside.example.org/replicas/greeter"));
     }
 }
