@@ -130,6 +130,11 @@ public final class LocalCluster implements AutoCloseable {
         return SignedClient.of(AlphaApi.class, URI.create(alpha.baseUrl()), key, alphaKey);
     }
 
+    /** Another API Alpha serves (a platform one, such as its audit trail), as {@code key}. */
+    public <T> T alphaApi(Class<T> api, AccountKey key) {
+        return SignedClient.of(api, URI.create(alpha.baseUrl()), key, alphaKey);
+    }
+
     public AccountKey operator() {
         return operator;
     }

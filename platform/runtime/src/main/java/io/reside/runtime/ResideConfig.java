@@ -68,6 +68,26 @@ public interface ResideConfig {
     /** Permission checks. */
     Permissions permissions();
 
+    /** The audit trail of state-changing calls (docs/operations.md, "Audit trail"). */
+    Audit audit();
+
+    interface Audit {
+        /** Keep one: Alpha and the User Manager do. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** How long entries are kept in etcd (their log lines are the collector's). */
+        @WithDefault("P30D")
+        Duration retention();
+
+        /** Who may read it: {@code <contract key>:<permission>}, e.g. {@code alpha.v1:replica:read:all}. */
+        Optional<String> readPermission();
+
+        /** Most entries one page gives. */
+        @WithDefault("500")
+        int maxPage();
+    }
+
     interface Permissions {
         /**
          * How long permission checks keep answering from the last state seen in etcd while etcd cannot be reached

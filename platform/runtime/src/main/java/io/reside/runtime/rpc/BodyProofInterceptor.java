@@ -33,6 +33,9 @@ import io.vertx.ext.web.RoutingContext;
 @Provider
 public class BodyProofInterceptor implements ReaderInterceptor {
 
+    /** The routing-context key of an authenticated request's body (checked against its proof). */
+    public static final String BODY = "reside.body";
+
     @Inject
     RoutingContext routing;
 
@@ -61,6 +64,7 @@ public class BodyProofInterceptor implements ReaderInterceptor {
                     "the body does not match the proof (bdh)")
                     .withReason(AuthenticationFailure.Reason.BODY_MISMATCH.code()));
         }
+        routing.put(BODY, body); // for the audit trail: the call's object
         context.setInputStream(new ByteArrayInputStream(body));
         return context.proceed();
     }

@@ -45,6 +45,7 @@ class SecretariesIT {
     static final Duration WAIT = Duration.ofSeconds(30);
 
     static TelegramSimulator sim;
+    static AlphaApi.Replica um;
     static OtlpReceiver traces;
     static LocalCluster cluster;
     static UserManagerApi users;
@@ -77,7 +78,7 @@ class SecretariesIT {
                 "ALPHA_LOCAL_JSON_LOGS", "true"));
         cluster.secret("telegram", java.util.Map.of("TELEGRAM_BOT_TOKEN", sim.token(), "TELEGRAM_API_URL", sim
                 .baseUrl(), "TELEGRAM_POLL_TIMEOUT", "5s"));
-        AlphaApi.Replica um = cluster.load(cluster.push(app("user-manager"), "1"));
+        um = cluster.load(cluster.push(app("user-manager"), "1"));
         users = cluster.client(UserManagerApi.class, um, cluster.operator());
         users.register(); // the operator, super-admin since the claim
         cluster.load(cluster.push(app("telegram"), "1"));
@@ -555,5 +556,28 @@ class SecretariesIT {
         assertThat(mdc.path("reside.actor").asText()).startsWith("acc_");
         assertThat(mdc.path("traceId").asText()).hasSize(32);
         assertThat(impersonated.path("message").asText()).contains("actor=" + mdc.path("reside.actor").asText());
+    }
+
+    /**
+     * The User Manager's audit trail: a grant made in the chat is there as the administrator's, with the
+     * user-manager-secretary as the actor, and it is also a log line.
+     */
+    @Test
+    @Order(10)
+    void theUserManagersAuditTrailHasTheGrantMadeInTheChatWithItsActor() throws Exception {
+        io.reside.runtime.audit.AuditApi audit = cluster.client(io.reside.runtime.audit.AuditApi.class, um, cluster
+                .operator());
+        List<io.reside.runtime.audit.AuditApi.Entry> entries = audit.entries(500, null).entries();
+        String adminAccount = resideUser(admin).accountId();
+        io.reside.runtime.audit.AuditApi.Entry grant = entries.stream().filter(e -> e.method().equals(
+                "user-manager.v1.grantPermission") && adminAccount.equals(e.madeBy())).findFirst().orElseThrow(
+                        () -> new AssertionError("no grantPermission by the administrator in " + entries));
+        assertThat(grant.actor()).as("made through the user-manager-secretary, acting for the administrator")
+                .isNotNull().isNotEqualTo(adminAccount);
+        assertThat(grant.object()).containsKeys("userId", "permission");
+        assertThat(grant.outcome()).isEqualTo("ok");
+        assertThat(java.nio.file.Files.readString(cluster.alphaState().resolve("logs/user-manager-1.log")))
+                .contains("\"loggerName\":\"io.reside.audit\"",
+                        "user-manager.v1.grantPermission ok by " + adminAccount);
     }
 }
