@@ -358,6 +358,16 @@ class ClusterBootstrapIT {
     @Order(3)
     void aSecondBootstrapKeepsAlphaAndItsSuperAdmin() throws IOException {
         String before = JSON.readTree(reside("cluster", "info", "-o", "json").out()).get("alphaAccountId").asText();
+        // nothing at the endpoint (no port-forward): waited for up to the timeout, then said what to check
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        CliProcess.Result nobody = reside("cluster", "bootstrap", OVERLAY.toString(), "--endpoint",
+                "http://127.0.0.1:" + closed, "--kube-context", "mock", "--apply", "create-or-update", "--timeout",
+                "PT3S");
+        assertThat(nobody.exitCode()).as(nobody.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(nobody.err()).contains("does not answer at http://127.0.0.1:" + closed, "port-forward svc/alpha");
         CliProcess.Result r = reside("cluster", "bootstrap", OVERLAY.toString(), "--endpoint", alphaUrl(),
                 "--kube-context", "mock", "--apply", "create-or-update", "--timeout", "PT2M");
         assertThat(r.exitCode()).as(r.toString()).isZero();

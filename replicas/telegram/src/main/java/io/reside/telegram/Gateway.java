@@ -421,9 +421,10 @@ public class Gateway {
                     long backoff = Math.min(30_000, 500L << Math.min(attempt, 6));
                     LOG.warnf("update %d could not be processed (%s); offering it again in %d ms", updateId,
                             api.redact(e.getMessage()), backoff);
+                    span.end(); // the attempt, not the wait before the next one
                     sleep(backoff);
                 } finally {
-                    span.end();
+                    span.end(); // ending an ended span does nothing
                 }
             }
         } finally {

@@ -71,8 +71,8 @@ public class ClusterBootstrap extends BaseCommand {
             names = "--endpoint",
             required = true,
             paramLabel = "<url>",
-            description = "Where this machine reaches Alpha: its Ingress URL (https://reside.example.org/replicas/"
-                    + "alpha), or http://127.0.0.1:8080 after kubectl -n <namespace> port-forward svc/alpha 8080.")
+            description = "Where this machine reaches Alpha: http://127.0.0.1:8080 (https:// with RPC over TLS) "
+                    + "after kubectl -n <namespace> port-forward svc/alpha 8080, or an Ingress you route to Alpha.")
     String endpoint;
 
     @Option(
@@ -412,8 +412,32 @@ public class ClusterBootstrap extends BaseCommand {
         Secret secret = kube.secrets().inNamespace(namespace).withName(claimSecret).get();
         String code = secret == null || secret.getData() == null || secret.getData().get("code") == null ? null
                 : new String(Base64.getDecoder().decode(secret.getData().get("code")), StandardCharsets.UTF_8).trim();
-        // Alpha's endpoint checked against the pinned account first: a wrong --endpoint says so here
-        AlphaApi alpha = connection.alpha();
+        // Alpha's endpoint checked against the pinned account first: a wrong --endpoint says so here. Until it
+        // answers (a port-forward being started), asked again every second up to the timeout.
+        AlphaApi alpha;
+        try {
+            alpha = LocalCluster.awaitCondition("Alpha at " + connection.cluster().endpoint(), timeout, Duration
+                    .ofSeconds(1), () -> {
+                        try {
+                            return connection.alpha();
+                        } catch (CliException e) {
+                            if (e.exitCode() != ExitCodes.UNAVAILABLE) {
+                                throw new IllegalArgumentException(e.getMessage(), e);
+                            }
+                            step.status("waiting for Alpha at " + connection.cluster().endpoint()
+                                    + " (a port-forward?)");
+                            return null;
+                        }
+                    }, a -> a != null, () -> false, IllegalArgumentException.class);
+        } catch (IllegalArgumentException e) {
+            step.fail(e.getMessage());
+            throw (CliException) e.getCause();
+        } catch (LocalCluster.ConditionTimeoutException e) {
+            step.fail("Alpha does not answer at " + connection.cluster().endpoint());
+            throw new CliException(ExitCodes.UNAVAILABLE, "Alpha runs but does not answer at " + connection.cluster()
+                    .endpoint() + " within " + timeout.toSeconds() + " s: check --endpoint (kubectl -n " + namespace
+                    + " port-forward svc/alpha 8080, or your Ingress), then run bootstrap again");
+        }
         if (code == null) {
             List<String> held = alpha.getMyGrants().stream().filter(g -> g.state().equals("current"))
                     .map(AlphaApi.MyGrant::permission).toList();

@@ -97,6 +97,8 @@ public class ClusterDelete extends BaseCommand {
                     Kube.RESIDE)));
             deleted.addAll(delete(kube.services().inNamespace(ns).withLabel(Kube.MANAGED_BY, Kube.RESIDE)));
             deleted.addAll(delete(kube.secrets().inNamespace(ns).withLabel(Kube.MANAGED_BY, Kube.RESIDE)));
+            deleted.addAll(delete(kube.network().v1().networkPolicies().inNamespace(ns).withLabel(Kube.MANAGED_BY,
+                    Kube.RESIDE)));
             replicas.done((deleted.size() - before) + " objects");
 
             Progress.Step base = progress.step("delete etcd and the rest");
