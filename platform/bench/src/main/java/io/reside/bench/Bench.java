@@ -39,7 +39,8 @@ public final class Bench {
     private static void usage(String problem) {
         System.err.println(problem + "\nusage: platform/bench/run <benchmark> [--endpoints http://host:port] "
                 + "[--seconds N] [--rounds N] [--calibrate] [--loads N] [--users N]\nbenchmarks: tx, reconcile, rpc "
-                + "(--calibrate: rpc with the same path on both sides; --tls: over TLS, against TLS and plain HTTP), load (--loads: how many replicas, default 8; "
+                + "(--calibrate: rpc with the same path on both sides; --tls: over TLS, against TLS and plain "
+                + "HTTP), load (--loads: how many replicas, default 8; "
                 + "--cds on|off|compare: class-data sharing, compare runs the loads once without it first), "
                 + "users (--users: how many managed users, default 10000), telegram (--updates N one at a time, "
                 + "default 100; --chats N --per-chat M for the burst, default 100 and 3), secretary (--samples N "

@@ -133,16 +133,8 @@ final class RpcBenchmark {
                         .setDefaultPort(tlsPort).setKeepAlive(true).setMaxPoolSize(inFlight).setSsl(true)
                         .setVerifyHost(true).setTrustOptions(new PemTrustOptions().addCertPath(caFile.toString())));
                 Sessions.ClientSession session = handshake(http, client, providerKey);
-                Caller secure = () -> {
-                    Sessions.ClientSession.Proof proof = session.proof("POST", SECURE, BODY, null, Instant.now());
-                    return send(io, http, SECURE, proof.authorization()).thenApply(a -> session.verifyResponse(
-                            proof.seq(), a.status(), a.body(), a.proof()) ? a.status() : -a.status());
-                };
-                Caller secureTls = () -> {
-                    Sessions.ClientSession.Proof proof = session.proof("POST", SECURE, BODY, null, Instant.now());
-                    return send(io, https, SECURE, proof.authorization()).thenApply(a -> session.verifyResponse(
-                            proof.seq(), a.status(), a.body(), a.proof()) ? a.status() : -a.status());
-                };
+                Caller secure = sessionCall(io, http, session);
+                Caller secureTls = sessionCall(io, https, session);
                 Caller plainTls = () -> send(io, https, PLAIN, null).thenApply(Answer::status);
                 Caller jws = () -> {
                     String authorization = RequestProofs.sign(client, providerKey.accountId(),
@@ -240,6 +232,15 @@ final class RpcBenchmark {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
+    }
+
+    /** The session path (what replicas use): an HMAC per call, the answer's MAC checked. */
+    private static Caller sessionCall(Context io, HttpClient client, Sessions.ClientSession session) {
+        return () -> {
+            Sessions.ClientSession.Proof proof = session.proof("POST", SECURE, BODY, null, Instant.now());
+            return send(io, client, SECURE, proof.authorization()).thenApply(a -> session.verifyResponse(proof.seq(),
+                    a.status(), a.body(), a.proof()) ? a.status() : -a.status());
+        };
     }
 
     interface Caller {

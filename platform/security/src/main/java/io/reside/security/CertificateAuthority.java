@@ -159,6 +159,27 @@ public final class CertificateAuthority {
         }
     }
 
+    /**
+     * The DNS names of a server certificate for Kubernetes Service {@code name} of {@code namespace}, as clients reach
+     * it, and {@code localhost} (with the address 127.0.0.1: a process's calls to itself, a port-forward).
+     */
+    public static List<String> serviceNames(String name, String namespace) {
+        return List.of(name, name + "." + namespace, name + "." + namespace + ".svc", name + "." + namespace
+                + ".svc.cluster.local", "localhost");
+    }
+
+    /**
+     * Whether a PEM certificate is good to keep: issued by this CA, and more than {@code renewBefore} from its end.
+     * A certificate that does not parse is not.
+     */
+    public boolean current(String certificatePem, Duration renewBefore) {
+        try {
+            return issued(certificatePem) && Instant.now().isBefore(notAfter(certificatePem).minus(renewBefore));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** When a PEM certificate stops being valid. */
     public static Instant notAfter(String certificatePem) {
         return certificate(certificatePem).getNotAfter().toInstant();

@@ -308,17 +308,12 @@ public class ClusterBootstrap extends BaseCommand {
     private void alphaCertificate(KubernetesClient kube, String namespace, CertificateAuthority ca,
             Kube.Apply strategy) {
         Secret existing = kube.secrets().inNamespace(namespace).withName(ALPHA_TLS_SECRET).get();
-        if (existing != null && existing.getData() != null && existing.getData().get("tls.crt") != null) {
-            String pem = decode(existing.getData().get("tls.crt"));
-            if (ca.issued(pem) && java.time.Instant.now().isBefore(CertificateAuthority.notAfter(pem).minus(Duration
-                    .ofDays(30)))) {
-                return;
-            }
+        if (existing != null && existing.getData() != null && existing.getData().get("tls.crt") != null && ca.current(
+                decode(existing.getData().get("tls.crt")), Duration.ofDays(30))) {
+            return;
         }
-        CertificateAuthority.Issued issued = ca.issue(ALPHA, List.of(ALPHA, ALPHA + "." + namespace, ALPHA + "."
-                + namespace + ".svc", ALPHA + "." + namespace + ".svc.cluster.local", "localhost"), List.of(
-                        "127.0.0.1"),
-                Duration.ofDays(365));
+        CertificateAuthority.Issued issued = ca.issue(ALPHA, CertificateAuthority.serviceNames(ALPHA, namespace), List
+                .of("127.0.0.1"), Duration.ofDays(365));
         Kube.apply(kube, new SecretBuilder().withMetadata(new ObjectMetaBuilder().withName(ALPHA_TLS_SECRET)
                 .withNamespace(namespace).withLabels(Map.of(Kube.PART_OF, Kube.RESIDE, "app.kubernetes.io/name",
                         ALPHA_TLS_SECRET))

@@ -4,7 +4,6 @@ import jakarta.inject.Inject;
 
 import io.quarkus.security.identity.SecurityIdentity;
 import io.reside.model.error.ResideException;
-import io.reside.runtime.Contracts;
 import io.reside.runtime.PermissionChecks;
 import io.reside.runtime.ResideConfig;
 
@@ -33,11 +32,10 @@ public class AuditResource implements AuditApi {
         if (!trail.enabled()) {
             throw new ResideException.NotFoundException("this replica keeps no audit trail (reside.audit.enabled)");
         }
-        String permission = config.audit().readPermission().orElseThrow(() -> new ResideException.NotFoundException(
-                "this replica's audit trail has no reader (reside.audit.read-permission is not set)"));
-        int colon = permission.indexOf(':');
-        checks.require(identity.getPrincipal().getName(), Contracts.byKey(permission.substring(0, colon)).identity(),
-                permission.substring(colon + 1), null);
+        AuditTrail.ReadPermission permission = trail.readPermission().orElseThrow(
+                () -> new ResideException.NotFoundException("this replica's audit trail has no reader "
+                        + "(reside.audit.read-permission is not set)"));
+        checks.require(identity.getPrincipal().getName(), permission.contract(), permission.permission(), null);
         int n = limit == null ? 50 : limit;
         if (n < 1 || n > config.audit().maxPage()) {
             throw new ResideException.InvalidInputException("limit must be 1 to " + config.audit().maxPage()

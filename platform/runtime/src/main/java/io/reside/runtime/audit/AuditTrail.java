@@ -18,7 +18,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -55,7 +54,14 @@ public class AuditTrail {
     @Inject
     ResideConfig config;
 
+    /**
+     * Who may read the trail: a contract's identity and one of its permissions ({@code reside.audit.read-permission}).
+     */
+    public record ReadPermission(String contract, String permission) {
+    }
+
     private volatile String prefix;
+    private volatile ReadPermission readPermission;
     private ExecutorService writer;
     private ScheduledExecutorService pruner;
 
@@ -63,19 +69,7 @@ public class AuditTrail {
         if (!config.audit().enabled()) {
             return;
         }
-        config.audit().readPermission().ifPresent(p -> {
-            int colon = p.indexOf(':');
-            if (colon < 1 || colon == p.length() - 1) {
-                throw new IllegalStateException("reside.audit.read-permission is <contract key>:<permission> (e.g. "
-                        + "alpha.v1:replica:read:all), not '" + p + "'");
-            }
-            io.reside.model.manifest.ContractManifest contract = io.reside.runtime.Contracts.byKey(p.substring(0,
-                    colon));
-            if (!contract.permissions().containsKey(p.substring(colon + 1))) {
-                throw new IllegalStateException("reside.audit.read-permission: contract " + p.substring(0, colon)
-                        + " has no permission '" + p.substring(colon + 1) + "'");
-            }
-        });
+        readPermission = config.audit().readPermission().map(AuditTrail::readPermission).orElse(null);
         prefix = "audit/" + started.replicaId() + "/";
         writer = Executors.newSingleThreadExecutor(r -> daemon(r, "reside-audit"));
         pruner = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "reside-audit-pruner"));
@@ -98,6 +92,26 @@ public class AuditTrail {
         return prefix != null;
     }
 
+    /** The permission reading the trail takes; empty when {@code reside.audit.read-permission} is not set. */
+    public java.util.Optional<ReadPermission> readPermission() {
+        return java.util.Optional.ofNullable(readPermission);
+    }
+
+    /** {@code <contract key>:<permission>}, checked against the contract: refused at start-up when it is not one. */
+    static ReadPermission readPermission(String p) {
+        int colon = p.indexOf(':');
+        if (colon < 1 || colon == p.length() - 1) {
+            throw new IllegalStateException("reside.audit.read-permission is <contract key>:<permission> (e.g. "
+                    + "alpha.v1:replica:read:all), not '" + p + "'");
+        }
+        io.reside.model.manifest.ContractManifest contract = io.reside.runtime.Contracts.byKey(p.substring(0, colon));
+        if (!contract.permissions().containsKey(p.substring(colon + 1))) {
+            throw new IllegalStateException("reside.audit.read-permission: contract " + p.substring(0, colon)
+                    + " has no permission '" + p.substring(colon + 1) + "'");
+        }
+        return new ReadPermission(contract.identity(), p.substring(colon + 1));
+    }
+
     /** Records a served call; {@code request} is its JSON body (or null), of which only identifying fields stay. */
     public void record(String method, String madeBy, String actor, JsonNode request, String outcome, int status,
             String traceId) {
@@ -109,17 +123,8 @@ public class AuditTrail {
         String id = String.format("%019d-%06x", micros, ThreadLocalRandom.current().nextInt(1 << 24));
         AuditApi.Entry entry = new AuditApi.Entry(id, at, method, madeBy, actor, objectOf(request), outcome, status,
                 traceId);
-        MDC.put(LogContext.CALLER, madeBy);
-        if (actor != null) {
-            MDC.put(LogContext.ACTOR, actor);
-        }
-        try {
-            LOG.infof("%s %s by %s%s on %s", method, outcome, madeBy, actor == null ? "" : " (actor " + actor + ")",
-                    entry.object());
-        } finally {
-            MDC.remove(LogContext.CALLER);
-            MDC.remove(LogContext.ACTOR);
-        }
+        LogContext.logFor(madeBy, actor, traceId, () -> LOG.infof("%s %s by %s%s on %s", method, outcome, madeBy,
+                actor == null ? "" : " (actor " + actor + ")", entry.object()));
         try {
             writer.submit(() -> {
                 try {

@@ -41,32 +41,16 @@ public class AccessLog {
             io.opentelemetry.api.trace.SpanContext span = io.opentelemetry.api.trace.Span.current().getSpanContext();
             String traceId = span.isValid() ? span.getTraceId() : null;
             ctx.addEndHandler(done -> {
-                String caller = "-";
-                String actor = null;
-                if (ctx.user() instanceof QuarkusHttpUser user && !user.getSecurityIdentity().isAnonymous()) {
-                    SecurityIdentity identity = user.getSecurityIdentity();
-                    caller = identity.getPrincipal().getName();
-                    actor = identity.getAttribute(ResideAuthenticationMechanism.ACTOR);
-                }
+                SecurityIdentity identity = ctx.user() instanceof QuarkusHttpUser user && !user.getSecurityIdentity()
+                        .isAnonymous() ? user.getSecurityIdentity() : null;
+                String caller = identity == null ? "-" : identity.getPrincipal().getName();
+                String actor = identity == null ? null : identity.getAttribute(ResideAuthenticationMechanism.ACTOR);
                 // the same fields as the lines written during the call (LogContext), for the JSON logs
-                org.jboss.logging.MDC.put(LogContext.CALLER, caller);
-                if (actor != null) {
-                    org.jboss.logging.MDC.put(LogContext.ACTOR, actor);
-                }
-                if (traceId != null) {
-                    org.jboss.logging.MDC.put("traceId", traceId);
-                }
-                try {
-                    LOG.infof("%s %s %d %.1fms madeBy=%s%s", ctx.request().method(), ctx.request().path(),
-                            ctx.response().getStatusCode(), (System.nanoTime() - start) / 1e6, caller,
-                            actor == null ? "" : " actor=" + actor);
-                } finally {
-                    org.jboss.logging.MDC.remove(LogContext.CALLER);
-                    org.jboss.logging.MDC.remove(LogContext.ACTOR);
-                    if (traceId != null) {
-                        org.jboss.logging.MDC.remove("traceId");
-                    }
-                }
+                LogContext.logFor(caller, actor, traceId, () -> LOG.infof("%s %s %d %.1fms madeBy=%s%s", ctx
+                        .request().method(), ctx.request().path(), ctx.response().getStatusCode(),
+                        (System.nanoTime()
+                                - start) / 1e6,
+                        caller, actor == null ? "" : " actor=" + actor));
             });
             ctx.next();
         });

@@ -19,6 +19,8 @@ public class LogContext {
 
     public static final String CALLER = "reside.caller";
     public static final String ACTOR = "reside.actor";
+    /** The key Quarkus's OpenTelemetry puts the trace id under. */
+    static final String TRACE_ID = "traceId";
 
     @Inject
     SecurityIdentity identity;
@@ -33,6 +35,29 @@ public class LogContext {
         String actor = identity.getAttribute(ResideAuthenticationMechanism.ACTOR);
         if (actor != null) {
             MDC.put(ACTOR, actor);
+        }
+    }
+
+    /**
+     * Writes a line about a call after it ran (the access log, the audit trail), with the same fields as the lines
+     * written during it: the caller, the actor when there is one, and the trace id when given.
+     */
+    public static void logFor(String caller, String actor, String traceId, Runnable log) {
+        MDC.put(CALLER, caller);
+        if (actor != null) {
+            MDC.put(ACTOR, actor);
+        }
+        if (traceId != null) {
+            MDC.put(TRACE_ID, traceId);
+        }
+        try {
+            log.run();
+        } finally {
+            MDC.remove(CALLER);
+            MDC.remove(ACTOR);
+            if (traceId != null) {
+                MDC.remove(TRACE_ID);
+            }
         }
     }
 

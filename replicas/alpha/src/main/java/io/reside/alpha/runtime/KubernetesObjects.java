@@ -146,12 +146,9 @@ final class KubernetesObjects {
         env.add(new EnvVar("RESIDE_ACCESS_CONTEXT", "internal", null));
         if (tls) {
             // HTTPS only, with the certificate from its Secret (reloaded when Alpha renews it); trusts the CA alone
-            env.add(new EnvVar("QUARKUS_HTTP_SSL_PORT", Integer.toString(config.containerPort()), null));
-            env.add(new EnvVar("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled", null));
-            env.add(new EnvVar("QUARKUS_HTTP_SSL_CERTIFICATE_FILES", KEY_DIR + "/" + TLS_CERT_ENTRY, null));
-            env.add(new EnvVar("QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES", KEY_DIR + "/" + TLS_KEY_ENTRY, null));
+            WorkloadRuntime.tlsEnv(config.containerPort(), KEY_DIR + "/" + TLS_CERT_ENTRY, KEY_DIR + "/"
+                    + TLS_KEY_ENTRY, KEY_DIR + "/" + CA_ENTRY).forEach((k, v) -> env.add(new EnvVar(k, v, null)));
             env.add(new EnvVar("QUARKUS_HTTP_SSL_CERTIFICATE_RELOAD_PERIOD", "1h", null));
-            env.add(new EnvVar("RESIDE_RPC_TLS_CA_FILE", KEY_DIR + "/" + CA_ENTRY, null));
         } else {
             env.add(new EnvVar("QUARKUS_HTTP_PORT", Integer.toString(config.containerPort()), null));
         }
@@ -161,9 +158,7 @@ final class KubernetesObjects {
         endpoints(d).forEach((context, url) -> env.add(new EnvVar("RESIDE_ENDPOINT_" + context.toUpperCase(
                 java.util.Locale.ROOT), url, null)));
         if (config.jsonLogs()) {
-            env.add(new EnvVar("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true", null));
-            // a property name as the variable's name: the map key stays as it is
-            env.add(new EnvVar("quarkus.log.console.json.additional-field.replica.value", d.replica().name(), null));
+            WorkloadRuntime.jsonLogEnv(d.replica().name()).forEach((k, v) -> env.add(new EnvVar(k, v, null)));
         }
         env.add(new EnvVar("JAVA_OPTS", jvm, null)); // for base images whose launch script reads it
         env.add(new EnvVar("JDK_JAVA_OPTIONS", jvm, null)); // read by the java launcher itself

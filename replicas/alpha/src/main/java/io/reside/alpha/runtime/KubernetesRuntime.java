@@ -469,7 +469,7 @@ public final class KubernetesRuntime implements WorkloadRuntime {
         boolean current = status == null || status.getObservedGeneration() == null || generation == null
                 || status.getObservedGeneration() >= generation;
         if (ready >= 1 && current) {
-            return new Observed("running", null, endpoints(d));
+            return new Observed("running", null, objects.endpoints(d));
         }
         Optional<Observed> pods = podProblem(d);
         if (status != null && status.getConditions() != null) {
@@ -510,7 +510,8 @@ public final class KubernetesRuntime implements WorkloadRuntime {
         if (pods.isPresent()) {
             return pods.get();
         }
-        return status.getActive() != null && status.getActive() >= 1 ? new Observed("running", null, endpoints(d))
+        return status.getActive() != null && status.getActive() >= 1
+                ? new Observed("running", null, objects.endpoints(d))
                 : new Observed("starting", null, Map.of());
     }
 
@@ -552,10 +553,6 @@ public final class KubernetesRuntime implements WorkloadRuntime {
             }
         }
         return Optional.empty();
-    }
-
-    private Map<String, String> endpoints(Desired d) {
-        return objects.endpoints(d);
     }
 
     @Override

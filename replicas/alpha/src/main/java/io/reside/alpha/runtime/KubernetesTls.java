@@ -2,7 +2,6 @@ package io.reside.alpha.runtime;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,10 +108,8 @@ final class KubernetesTls {
             checked.put(name, java.util.Set.of(version));
             return;
         }
-        CertificateAuthority.Issued issued = ca.issue(name, List.of(name, name + "." + namespace, name + "."
-                + namespace + ".svc", name + "." + namespace + ".svc.cluster.local", "localhost"), List.of(
-                        "127.0.0.1"),
-                validity);
+        CertificateAuthority.Issued issued = ca.issue(name, CertificateAuthority.serviceNames(name, namespace), List.of(
+                "127.0.0.1"), validity);
         Map<String, String> updated = new LinkedHashMap<>(data);
         updated.put(KubernetesObjects.TLS_CERT_ENTRY, encode(issued.certificatePem()));
         updated.put(KubernetesObjects.TLS_KEY_ENTRY, encode(issued.privateKeyPem()));
@@ -132,11 +129,9 @@ final class KubernetesTls {
             return false;
         }
         try {
-            String pem = decode(cert);
-            return ca.issued(pem) && decode(caCert).equals(ca.certificatePem()) && Instant.now().isBefore(
-                    CertificateAuthority.notAfter(pem).minus(validity.dividedBy(3)));
+            return decode(caCert).equals(ca.certificatePem()) && ca.current(decode(cert), validity.dividedBy(3));
         } catch (IllegalArgumentException e) {
-            return false;
+            return false; // not base64
         }
     }
 

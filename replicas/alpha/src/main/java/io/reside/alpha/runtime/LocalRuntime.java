@@ -385,16 +385,12 @@ public final class LocalRuntime implements WorkloadRuntime {
         } else {
             // HTTPS only, with the instance's certificate; its calls trust the cluster CA only
             LocalTls.ServerFiles cert = tls.serverFiles(d.replica().accountId());
-            env.put("QUARKUS_HTTP_SSL_PORT", Integer.toString(port));
-            env.put("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled");
-            env.put("QUARKUS_HTTP_SSL_CERTIFICATE_FILES", cert.certificate().toString());
-            env.put("QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES", cert.key().toString());
-            env.put("RESIDE_RPC_TLS_CA_FILE", tls.caFile().toString());
+            env.putAll(WorkloadRuntime.tlsEnv(port, cert.certificate().toString(), cert.key().toString(), tls
+                    .caFile().toString()));
         }
         env.putAll(WorkloadRuntime.telemetryEnv(otlpEndpoint, d.replica().name(), d.replica().id()));
         if (config.jsonLogs()) {
-            env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true");
-            env.put("quarkus.log.console.json.additional-field.replica.value", d.replica().name());
+            env.putAll(WorkloadRuntime.jsonLogEnv(d.replica().name()));
         }
         env.putAll(secrets(d.replica().name()));
         try {

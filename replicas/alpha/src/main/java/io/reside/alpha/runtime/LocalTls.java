@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 import javax.net.ssl.SSLContext;
@@ -77,12 +76,9 @@ final class LocalTls {
         Path crt = dir.resolve(accountId + ".crt");
         Path key = dir.resolve(accountId + ".key");
         try {
-            if (Files.isRegularFile(crt) && Files.isRegularFile(key)) {
-                String pem = Files.readString(crt);
-                Instant renewAt = CertificateAuthority.notAfter(pem).minus(validity.dividedBy(3));
-                if (ca.issued(pem) && Instant.now().isBefore(renewAt)) {
-                    return new ServerFiles(crt, key);
-                }
+            if (Files.isRegularFile(crt) && Files.isRegularFile(key) && ca.current(Files.readString(crt), validity
+                    .dividedBy(3))) {
+                return new ServerFiles(crt, key);
             }
             CertificateAuthority.Issued issued = ca.issue(accountId, List.of("localhost"), List.of("127.0.0.1"),
                     validity);

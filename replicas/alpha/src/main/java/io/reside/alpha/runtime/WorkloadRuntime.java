@@ -107,6 +107,31 @@ public interface WorkloadRuntime extends AutoCloseable {
                 "reside.replica=" + replicaName + ",reside.replica-id=" + replicaId);
     }
 
+    /**
+     * How a replica's process is told to serve RPC over TLS only (Quarkus properties as environment variables): its
+     * port, its certificate and key, and the cluster CA its own calls trust. One definition for both runtimes.
+     */
+    static java.util.Map<String, String> tlsEnv(int port, String certificateFile, String keyFile, String caFile) {
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("QUARKUS_HTTP_SSL_PORT", Integer.toString(port));
+        env.put("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled");
+        env.put("QUARKUS_HTTP_SSL_CERTIFICATE_FILES", certificateFile);
+        env.put("QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES", keyFile);
+        env.put("RESIDE_RPC_TLS_CA_FILE", caFile);
+        return env;
+    }
+
+    /**
+     * JSON logs naming the replica (docs/operations.md, "Logs"). The additional field's property name is the
+     * variable's name: its map key stays as it is.
+     */
+    static java.util.Map<String, String> jsonLogEnv(String replicaName) {
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true");
+        env.put("quarkus.log.console.json.additional-field.replica.value", replicaName);
+        return env;
+    }
+
     /** The runtime cannot act now (its view of the workloads is incomplete); the next pass tries again. */
     final class RuntimeUnavailableException extends RuntimeException {
         private static final long serialVersionUID = 1L;
