@@ -4,6 +4,7 @@ import java.nio.file.Path;
 
 import io.quarkus.picocli.runtime.annotations.TopCommand;
 import io.reside.cli.commands.AccountCommand;
+import io.reside.cli.commands.AuditCommand;
 import io.reside.cli.commands.BuildCommand;
 import io.reside.cli.commands.ClusterCommand;
 import io.reside.cli.commands.CompletionCommand;
@@ -25,7 +26,8 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         version = "reside 0.1.0",
         subcommands = { DevCommand.class, ReplicaCommand.class, PermissionCommand.class, AccountCommand.class,
-                ClusterCommand.class, BuildCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class },
+                ClusterCommand.class, AuditCommand.class, BuildCommand.class, CompletionCommand.class,
+                CommandLine.HelpCommand.class },
         description = "Runs and operates ReSide clusters.",
         footer = { "", "Configuration: ~/.config/reside/config.yaml (or RESIDE_CONFIG). Exit codes: 0 ok, 1 failure, "
                 + "2 usage or invalid input, 3 permission denied, 4 not found, 5 unavailable, 6 busy (another "

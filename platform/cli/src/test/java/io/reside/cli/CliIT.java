@@ -512,4 +512,32 @@ class CliIT {
             return s.getLocalPort();
         }
     }
+
+    // ------------------------------------------------------------------ audit
+
+    @Test
+    @Order(16)
+    void showsTheAuditTrailsOfAlphaAndTheUserManagerPageByPage() throws IOException {
+        CliProcess.Result table = reside("audit");
+        assertThat(table.exitCode()).as(table.toString()).isZero();
+        assertThat(table.out()).contains("AT", "METHOD", "BY", "ON", "OUTCOME", "alpha.v1.approveLoadRequest",
+                "alpha.v1.unloadReplica", cluster.operator().accountId());
+
+        JsonNode first = json(reside("audit", "--limit", "2", "-o", "json"));
+        assertThat(first.path("entries")).hasSize(2);
+        String next = first.path("next").asText();
+        assertThat(next).isNotEmpty();
+        JsonNode second = json(reside("audit", "--limit", "2", "--before", next, "-o", "json"));
+        assertThat(second.path("entries").get(0).path("id").asText()).isLessThan(first.path("entries").get(1)
+                .path("id").asText());
+
+        CliProcess.Result users = reside("audit", "user-manager");
+        assertThat(users.exitCode()).as(users.toString()).isZero();
+        assertThat(users.out()).contains("user-manager.v1.createUser", "realm=telegram");
+
+        assertThat(reside("audit", "nobody").exitCode()).isEqualTo(4);
+        assertThat(reside("audit", "--limit", "0").exitCode()).isEqualTo(2);
+        CliProcess.Result denied = reside("audit", "--context", "carol@test");
+        assertThat(denied.exitCode()).as(denied.toString()).isEqualTo(3);
+    }
 }

@@ -70,7 +70,7 @@ class ClusterBootstrapIT {
 
     private static KubernetesMockServer server;
     private static KubernetesClient kube;
-    private static EtcdServer etcd;
+    private static volatile EtcdServer etcd;
     private static Path dir;
     private static Path config;
     private static Path kubeconfig;
@@ -352,6 +352,22 @@ class ClusterBootstrapIT {
         assertThat(kube.services().inNamespace(NS).withName("etcd").get()).isNotNull();
         assertThat(kube.secrets().inNamespace(NS).withName("alpha").get()).isNotNull();
         assertThat(kube.rbac().roles().inNamespace(NS).withName("alpha").get()).isNotNull();
+
+        // etcd's auth is on: Alpha turned it on as root, with the password the CLI put in the Secret (docs/adr/0008)
+        String rootPassword = new String(Base64.getDecoder().decode(key.getData().get("etcd-root-password")),
+                StandardCharsets.UTF_8);
+        io.reside.etcd.DocType<JsonNode> any = io.reside.etcd.DocType.of("any", JsonNode.class);
+        try (io.reside.etcd.Store anonymous = io.reside.etcd.Store.connect(io.reside.etcd.StoreConfig.builder()
+                .endpoints(etcd.endpoint()).cluster("local").build());
+                io.reside.etcd.Store root = io.reside.etcd.Store.connect(io.reside.etcd.StoreConfig.builder()
+                        .endpoints(etcd.endpoint()).cluster("local").credentials("root", rootPassword).build())) {
+            io.reside.harness.LocalCluster.awaitCondition("etcd's auth on", Duration.ofSeconds(30), () -> root.auth()
+                    .enabled(), on -> on);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> anonymous.find(any, "cluster/layout"))
+                    .isInstanceOf(io.reside.etcd.EtcdPermissionDeniedException.class)
+                    .hasMessageContaining("auth enabled");
+            assertThat(root.find(any, "cluster/layout")).isPresent();
+        }
     }
 
     @Test
@@ -400,6 +416,11 @@ class ClusterBootstrapIT {
 
         CliProcess.Result again = reside("cluster", "delete", "local", "--yes");
         assertThat(again.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
+
+        // without --keep-data etcd's volumes went with its StatefulSet: the next cluster starts on an empty etcd
+        // (whose root password is the next bootstrap's)
+        etcd.close();
+        etcd = EtcdServer.start();
     }
 
     /**
@@ -467,6 +488,32 @@ class ClusterBootstrapIT {
         CliProcess.Result noCa = reside("cluster", "info");
         assertThat(noCa.exitCode()).isEqualTo(ExitCodes.FAILURE);
         assertThat(noCa.err()).contains("cannot read the CA of cluster 'secure'");
+    }
+
+    /**
+     * {@code --keep-data} keeps etcd's volumes and the Secrets that belong with its data (Alpha's key and etcd's root
+     * password, the cluster CA), so that a bootstrap of the same overlay finds the cluster again; the rest goes.
+     */
+    @Test
+    @Order(6)
+    void deleteKeepingTheDataKeepsTheSecretsThatGoWithIt() throws IOException {
+        // what etcd's volumeClaimTemplates made
+        kube.persistentVolumeClaims().inNamespace(NS)
+                .resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata()
+                        .withName("data-etcd-0").addToLabels(
+                                "app.kubernetes.io/part-of", "reside")
+                        .endMetadata().build())
+                .create();
+        CliProcess.Result r = reside("cluster", "delete", "secure", "--yes", "--keep-data", "-o", "json");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(JSON.readTree(r.out()).get("dataKept").asBoolean()).isTrue();
+        assertThat(kube.apps().deployments().inNamespace(NS).list().getItems()).isEmpty();
+        assertThat(kube.apps().statefulSets().inNamespace(NS).list().getItems()).isEmpty();
+        assertThat(kube.persistentVolumeClaims().inNamespace(NS).withName("data-etcd-0").get()).isNotNull();
+        assertThat(kube.secrets().inNamespace(NS).list().getItems()).extracting(x -> x.getMetadata().getName())
+                .contains("alpha", "reside-ca");
+        assertThat(kube.secrets().inNamespace(NS).withName("alpha").get().getData()).containsKeys("key.pem",
+                "etcd-root-password");
     }
 
     private static void sleep(Duration d) {

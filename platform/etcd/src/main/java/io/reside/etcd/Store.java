@@ -7,7 +7,7 @@ import io.reside.etcd.internal.EtcdStore;
 
 /**
  * The platform's access to etcd: typed documents, serializable transactions, fenced locks and resumable watches,
- * all under {@code /reside/<cluster>/}.
+ * all under {@code /reside/<cluster>/}, or under a prefix of it for a {@linkplain #scoped scoped} store.
  * <p>
  * <b>Blocking.</b> Every method except {@link #watch} blocks the calling thread on network calls, each bounded by
  * {@link StoreConfig#callTimeout()}. Calling one from a Vert.x event-loop thread throws
@@ -22,12 +22,40 @@ import io.reside.etcd.internal.EtcdStore;
  */
 public interface Store extends AutoCloseable {
 
+    /**
+     * Where a replica's own keys live, relative to the cluster root: {@code data/<replicaId>/}, the prefix its
+     * runtime scopes its store to and its etcd role allows (docs/adr/0008).
+     */
+    static String dataPrefix(String replicaId) {
+        if (replicaId == null || replicaId.isEmpty() || replicaId.contains("/")) {
+            throw new IllegalArgumentException("replica id '" + replicaId + "' must be non-empty, without '/'");
+        }
+        return "data/" + replicaId + "/";
+    }
+
     /** Connects (lazily: the first call opens the connection). */
     static Store connect(StoreConfig config) {
         return new EtcdStore(config);
     }
 
     StoreConfig config();
+
+    /**
+     * A view of this store whose keys, locks and watches are relative to {@code prefix} (relative to this store's
+     * root, ending with {@code /}): what a replica's code gets, rooted at its own data prefix
+     * {@code data/<replicaId>/}, so that etcd can confine each replica to its own keys (docs/adr/0008). The view
+     * shares this store's connection: closing either closes both.
+     */
+    Store scoped(String prefix);
+
+    /** The view of the whole cluster ({@code /reside/<cluster>/}): this store itself unless it is scoped. */
+    Store cluster();
+
+    /**
+     * Where this store's keys start, relative to the cluster root: {@code ""} for the cluster itself,
+     * {@code data/<replicaId>/} for a replica's scoped store.
+     */
+    String scope();
 
     /**
      * Runs {@code fn} as an optimistic, serializable transaction with the default {@link TxOptions}.
@@ -100,6 +128,12 @@ public interface Store extends AutoCloseable {
      * @throws EtcdUnavailableException when it does not
      */
     long ping();
+
+    /**
+     * etcd's users and roles, administered over this store's connection: only for a store whose user is etcd's
+     * {@code root} (Alpha), since etcd refuses every other user.
+     */
+    EtcdAuth auth();
 
     /** Counters of this store's transactions since it was created. */
     TxStats stats();

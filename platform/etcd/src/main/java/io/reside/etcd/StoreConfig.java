@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * @param watchSilenceTimeout a watch stream silent for this long is considered dead and re-subscribed from its last
  *        revision (default 6 s)
  * @param txDefaults options of {@link Store#run(TxFunction)} and {@link Store#locked(String, TxFunction)}
+ * @param credentials the etcd user this store authenticates as when etcd has auth enabled; {@code null} when it
+ *        does not (docs/adr/0008)
  */
 public record StoreConfig(
         List<URI> endpoints,
@@ -41,7 +43,8 @@ public record StoreConfig(
         Duration lockWaitTimeout,
         Duration watchProgressInterval,
         Duration watchSilenceTimeout,
-        TxOptions txDefaults) {
+        TxOptions txDefaults,
+        Credentials credentials) {
 
     /** Kubernetes-style DNS label: the cluster name appears in keys and resource names. */
     private static final Pattern CLUSTER_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -81,6 +84,28 @@ public record StoreConfig(
         requireNonNull(txDefaults, "txDefaults");
     }
 
+    /**
+     * An etcd user name and password. The password never appears in {@link #toString()}, logs or errors.
+     */
+    public record Credentials(String username, String password) {
+        public Credentials {
+            requireNonNull(username, "username");
+            requireNonNull(password, "password");
+            if (username.isBlank() || !username.strip().equals(username)) {
+                throw new IllegalArgumentException("etcd user name '" + username + "' must be non-blank, without "
+                        + "surrounding spaces");
+            }
+            if (password.isEmpty()) {
+                throw new IllegalArgumentException("the password of etcd user '" + username + "' is empty");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Credentials[username=" + username + ", password=(hidden)]";
+        }
+    }
+
     public static Builder builder() {
         return new Builder();
     }
@@ -91,7 +116,7 @@ public record StoreConfig(
                 .reconnectInterval(reconnectInterval).keepAliveTime(keepAliveTime).maxTxnOps(maxTxnOps)
                 .maxRequestBytes(maxRequestBytes).lockTtl(lockTtl).lockWaitTimeout(lockWaitTimeout)
                 .watchProgressInterval(watchProgressInterval).watchSilenceTimeout(watchSilenceTimeout)
-                .txDefaults(txDefaults);
+                .txDefaults(txDefaults).credentials(credentials);
     }
 
     private static void positive(Duration d, String name) {
@@ -114,6 +139,7 @@ public record StoreConfig(
         private Duration watchProgressInterval = Duration.ofSeconds(2);
         private Duration watchSilenceTimeout = Duration.ofSeconds(6);
         private TxOptions txDefaults = TxOptions.DEFAULT;
+        private Credentials credentials;
 
         private Builder() {
         }
@@ -186,10 +212,20 @@ public record StoreConfig(
             return this;
         }
 
+        /** Authenticate as this etcd user ({@code null}: etcd has auth disabled). */
+        public Builder credentials(Credentials credentials) {
+            this.credentials = credentials;
+            return this;
+        }
+
+        public Builder credentials(String username, String password) {
+            return credentials(new Credentials(username, password));
+        }
+
         public StoreConfig build() {
             return new StoreConfig(endpoints, cluster, callTimeout, reconnectInterval, keepAliveTime, maxTxnOps,
                     maxRequestBytes, lockTtl, lockWaitTimeout, watchProgressInterval, watchSilenceTimeout,
-                    txDefaults);
+                    txDefaults, credentials);
         }
     }
 }

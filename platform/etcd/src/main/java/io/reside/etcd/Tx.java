@@ -11,8 +11,9 @@ import java.util.Optional;
  * single etcd {@code Txn} applied only if nothing read has changed since. A {@code Tx} belongs to the thread running
  * the function and must not escape it.
  * <p>
- * Keys are relative to the cluster root ({@code /reside/<cluster>/}): non-empty, no leading {@code /}, no control
- * characters, at most 1024 bytes. A bad key throws {@link IllegalArgumentException} naming it.
+ * Keys are relative to the root of the store that runs the transaction (the cluster's {@code /reside/<cluster>/}, or
+ * a replica's data prefix, see {@link Store#scoped}): non-empty, no leading {@code /}, no control characters, at
+ * most 1024 bytes. A bad key throws {@link IllegalArgumentException} naming it.
  */
 public interface Tx {
 
@@ -65,4 +66,11 @@ public interface Tx {
 
     /** The etcd revision of this attempt's snapshot; 0 before the first read. */
     long snapshotRevision();
+
+    /**
+     * This same attempt with keys relative to the cluster root, for the platform's shared records (accounts,
+     * contracts, grants) read or written atomically with a replica's own data: one snapshot, one commit. The
+     * transaction itself when the store is not {@linkplain Store#scoped scoped}.
+     */
+    Tx cluster();
 }

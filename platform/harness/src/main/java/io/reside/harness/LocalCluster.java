@@ -55,6 +55,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Path alphaApp;
     private final Map<String, String> alphaEnv;
     private final List<ReplicaProcess> moreAlphas = new ArrayList<>();
+    private final String etcdRootPassword;
 
     /** Where the harness reads the claim code that Alpha's first start makes. */
     @FunctionalInterface
@@ -79,13 +80,18 @@ public final class LocalCluster implements AutoCloseable {
         env.put("ALPHA_REGISTRY_MIRROR", LocalImages.mirror(registry.address()));
         env.put("ALPHA_BOOTSTRAP_OPERATOR_PUBLIC_KEY", operator.publicKey().toBase64url());
         env.put("ALPHA_RECONCILE_INTERVAL", "500ms");
+        // etcd with auth on, as in production: Alpha is root and turns it on; each replica gets its own user
+        etcdRootPassword = randomPassword();
+        env.put("RESIDE_ETCD_USERNAME", "root");
+        env.put("RESIDE_ETCD_PASSWORD", etcdRootPassword);
         env.putAll(alphaEnv);
         this.alphaApp = alphaApp;
         this.alphaEnv = Map.copyOf(env);
         alpha = ReplicaProcess.start("alpha", alphaApp, freePort(), env, Map.of());
         alpha.awaitReady(Duration.ofSeconds(90));
         alphaKey = AccountKey.fromPem(Files.readString(alphaKeyFile)).publicKey();
-        store = Store.connect(StoreConfig.builder().endpoints(etcd.endpoint()).cluster("test").build());
+        store = Store.connect(StoreConfig.builder().endpoints(etcd.endpoint()).cluster("test").credentials(
+                "root", etcdRootPassword).build());
         accounts = AccountRegistry.open(store, Duration.ofSeconds(10));
         images = new LocalImages(new ImageBuilder(RegistryClient.Options.DEFAULT, dir.resolve("jib")), registry
                 .address());
@@ -94,6 +100,28 @@ public final class LocalCluster implements AutoCloseable {
         admin.claimSuperAdminAccess(new AlphaApi.ClaimSuperAdminAccess(claimCode));
         awaitCondition("the operator's super-admin grants applied", Duration.ofSeconds(30), () -> admin.getMyGrants(),
                 grants -> grants.size() == 7 && grants.stream().allMatch(g -> g.state().equals("current")));
+    }
+
+    private static String randomPassword() {
+        byte[] random = new byte[24];
+        new java.security.SecureRandom().nextBytes(random);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    /**
+     * A store that connects as a version's etcd user, with the password Alpha wrote for it (the local runtime's
+     * {@code keys/etcd/<user>} in Alpha's state), under {@code scope} ({@code ""}: the cluster root): to show what
+     * etcd lets a replica do.
+     */
+    public Store storeAs(String etcdUser, String scope) {
+        try {
+            String password = Files.readString(alphaState().resolve("keys/etcd").resolve(etcdUser));
+            Store s = Store.connect(StoreConfig.builder().endpoints(etcd.endpoint()).cluster("test").credentials(
+                    etcdUser, password).build());
+            return scope.isEmpty() ? s : s.scoped(scope);
+        } catch (IOException e) {
+            throw new UncheckedIOException("no etcd password for " + etcdUser + " in Alpha's state", e);
+        }
     }
 
     /** Starts etcd, a registry and Alpha from its packaged application ({@code replicas/alpha/target/quarkus-app}). */
@@ -251,6 +279,14 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /**
+     * A replica's own data ({@code data/<replicaId>/}, where its injected store is rooted: docs/adr/0008), read as
+     * root, for assertions. A view of {@link #store()}: do not close it.
+     */
+    public Store dataOf(String replicaId) {
+        return store.scoped(Store.dataPrefix(replicaId));
+    }
+
+    /**
      * Builds and pushes a replica's image from its packaged application, and the images of the contracts in its jars
      * (tag {@code latest}), to the test registry.
      *
@@ -303,7 +339,20 @@ public final class LocalCluster implements AutoCloseable {
      */
     public <T> T client(Class<T> contract, AlphaApi.Replica replica, AccountKey key) {
         PublicKey callee = calleeKey(replica);
-        return SignedClient.of(contract, URI.create(replica.endpoints().get("local")), key, callee);
+        return SignedClient.of(contract, URI.create(replica.endpoints().get("local")), key, callee, null, tls());
+    }
+
+    /**
+     * With RPC over TLS ({@code ALPHA_TLS_ENABLED=true}), a client context trusting the cluster CA that Alpha's local
+     * runtime made, as replicas do; null without TLS.
+     */
+    private javax.net.ssl.SSLContext tls() {
+        Path ca = alphaState().resolve("tls/ca.crt");
+        try {
+            return Files.exists(ca) ? io.reside.security.CertificateAuthority.trusting(Files.readString(ca)) : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the cluster CA " + ca, e);
+        }
     }
 
     /** As {@link #client}, over a session (one signed handshake, then MACs): for many calls in a short time. */
@@ -318,7 +367,8 @@ public final class LocalCluster implements AutoCloseable {
      */
     public <T> T clientFor(Class<T> contract, AlphaApi.Replica replica, AccountKey actor, String delegation) {
         PublicKey callee = calleeKey(replica);
-        return SignedClient.of(contract, URI.create(replica.endpoints().get("local")), actor, callee, delegation);
+        return SignedClient.of(contract, URI.create(replica.endpoints().get("local")), actor, callee, delegation,
+                tls());
     }
 
     /** A loaded replica's public key, once the account registry has it. */

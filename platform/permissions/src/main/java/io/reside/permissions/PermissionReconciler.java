@@ -76,7 +76,7 @@ public final class PermissionReconciler implements AutoCloseable {
     }
 
     public PermissionReconciler(Store store, RcbView view, HookRegistry hooks, ReconcilerOptions options) {
-        this.store = requireNonNull(store, "store");
+        this.store = requireNonNull(store, "store").cluster(); // RCBs and grants live at the cluster root
         this.view = requireNonNull(view, "view");
         this.hooks = requireNonNull(hooks, "hooks");
         this.options = requireNonNull(options, "options");

@@ -49,16 +49,19 @@ public final class RcbAdmin {
 
     /** Registers (or replaces) a contract manifest. */
     public static void registerContract(Tx tx, ContractManifest manifest) {
+        tx = tx.cluster(); // shared records: at the cluster root whatever view the caller has
         requireNonNull(manifest, "manifest");
         tx.put(CONTRACT, GrantKeys.contractKey(manifest.identity()), new ContractRecord(manifest, Instant.now()));
     }
 
     public static Optional<ContractManifest> findContract(Tx tx, String identity) {
+        tx = tx.cluster(); // shared records: at the cluster root whatever view the caller has
         return tx.find(CONTRACT, GrantKeys.contractKey(identity)).map(ContractRecord::manifest);
     }
 
     /** Every registered contract, in no particular order (what a contract shares is readable by every replica). */
     public static List<ContractManifest> listContracts(Store store) {
+        store = store.cluster(); // shared records: at the cluster root whatever view the caller has
         return store.list(CONTRACT, "contracts/").stream().map(v -> v.value().manifest()).toList();
     }
 
@@ -68,6 +71,7 @@ public final class RcbAdmin {
      * @throws io.reside.etcd.AlreadyExistsException when an RCB with this id exists
      */
     public static void createRcb(Tx tx, Rcb rcb) {
+        tx = tx.cluster(); // shared records: at the cluster root whatever view the caller has
         RcbValidator.validate(rcb).ifPresent(problem -> {
             throw new IllegalArgumentException("invalid RCB " + rcb.id() + ": " + problem);
         });
@@ -82,6 +86,7 @@ public final class RcbAdmin {
 
     /** Replaces the implementors chosen for a replica's requirements; the replica sees it live. */
     public static void setRequirements(Tx tx, String replicaId, Map<String, List<Rcb.Implementor>> requirements) {
+        tx = tx.cluster(); // shared records: at the cluster root whatever view the caller has
         Rcb rcb = tx.get(Rcb.TYPE, Rcb.key(replicaId));
         tx.put(Rcb.TYPE, Rcb.key(replicaId), rcb.withRequirements(Map.copyOf(requirements)));
     }
@@ -99,6 +104,7 @@ public final class RcbAdmin {
      */
     public static SyncResult syncGrants(Tx tx, String grantee, GrantSource source,
             List<GrantSpec.PermissionSet> sets) {
+        tx = tx.cluster(); // shared records: at the cluster root whatever view the caller has
         requireNonNull(grantee, "grantee");
         requireNonNull(source, "source");
         requireNonNull(sets, "sets");
@@ -210,11 +216,13 @@ public final class RcbAdmin {
      * @throws IllegalArgumentException naming what is wrong
      */
     public static String checkGrant(Tx tx, GrantSpec spec) {
+        tx = tx.cluster(); // shared records: at the cluster root whatever view the caller has
         return resolve(tx, "check", "check", spec).instanceId();
     }
 
     /** The grants a replica must enforce (every grantee's), by grant key. Outside a transaction: it may be large. */
     public static Map<String, Rcb.GrantEntry> grantsOf(Store store, String replicaId) {
+        store = store.cluster(); // shared records: at the cluster root whatever view the caller has
         Map<String, Rcb.GrantEntry> result = new LinkedHashMap<>();
         for (Versioned<Rcb.GrantEntry> v : store.list(Rcb.GRANT, GrantKeys.expectedPrefix(replicaId))) {
             result.put(v.value().key(), v.value());
@@ -228,6 +236,7 @@ public final class RcbAdmin {
 
     /** Every grant {@code grantee} holds, in every replica's RCB, read in one transaction. */
     public static List<Held> grantsHeldBy(Store store, String grantee) {
+        store = store.cluster(); // shared records: at the cluster root whatever view the caller has
         return store.run(tx -> {
             List<Held> held = new ArrayList<>();
             Set<String> replicas = tx.find(REPLICA_IDS, GrantKeys.granteeKey(grantee)).map(ReplicaIds::replicaIds)
@@ -241,6 +250,7 @@ public final class RcbAdmin {
 
     /** The grants of one grantee in a replica, by grant key, in the caller's transaction. */
     public static Map<String, Rcb.GrantEntry> grantsOf(Tx tx, String replicaId, String grantee) {
+        tx = tx.cluster(); // shared records: at the cluster root whatever view the caller has
         Map<String, Rcb.GrantEntry> result = new LinkedHashMap<>();
         for (Versioned<Rcb.GrantEntry> v : tx.list(Rcb.GRANT, GrantKeys.expectedPrefix(replicaId, grantee))) {
             result.put(v.value().key(), v.value());
@@ -249,15 +259,18 @@ public final class RcbAdmin {
     }
 
     /**
-     * Deletes, outside any transaction and in transactions of at most {@code batch} keys, the grant documents and the
-     * applied state of a replica that has no RCB any more (it was unloaded: its RCB went in the unload's transaction,
-     * its grants may be too many for one). Idempotent; does nothing while the RCB exists.
+     * Deletes, outside any transaction and in transactions of at most {@code batch} keys, the grant documents, the
+     * applied state and the own data ({@link Store#dataPrefix}) of a replica that has no RCB any more (it was
+     * unloaded: its RCB went in the unload's transaction, the rest may be too much for one). Idempotent; does nothing
+     * while the RCB exists.
      *
      * @return how many documents were deleted
      */
     public static int purgeGrants(Store store, String replicaId, int batch) {
+        store = store.cluster(); // shared records: at the cluster root whatever view the caller has
         int deleted = 0;
-        for (String prefix : List.of(GrantKeys.expectedPrefix(replicaId), GrantKeys.currentPrefix(replicaId))) {
+        for (String prefix : List.of(GrantKeys.expectedPrefix(replicaId), GrantKeys.currentPrefix(replicaId), Store
+                .dataPrefix(replicaId))) {
             List<String> keys = store.list(ANY, prefix).stream().map(Versioned::key).toList();
             for (int from = 0; from < keys.size(); from += batch) {
                 List<String> some = keys.subList(from, Math.min(keys.size(), from + batch));

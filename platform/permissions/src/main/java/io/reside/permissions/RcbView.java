@@ -75,6 +75,7 @@ public final class RcbView implements AutoCloseable {
      *         {@code timeout}; the message says what to check
      */
     public static RcbView open(Store store, String replicaId, Duration timeout) {
+        store = store.cluster(); // shared records: at the cluster root whatever view the caller has
         requireNonNull(replicaId, "replicaId");
         RcbView view = new RcbView(store, replicaId);
         try {

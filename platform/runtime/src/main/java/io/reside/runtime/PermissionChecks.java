@@ -71,7 +71,7 @@ public class PermissionChecks {
             }
             hooks.register(contract.identity(), at.permission(), handle.get());
         }
-        PermissionReconciler r = new PermissionReconciler(store, rcbView, hooks, ReconcilerOptions.DEFAULT);
+        PermissionReconciler r = new PermissionReconciler(store.cluster(), rcbView, hooks, ReconcilerOptions.DEFAULT);
         FunctionCounter.builder("reside.reconciler.passes", r, x -> x.stats().passes())
                 .description("Reconciler passes over the grants of the RCB").register(metrics);
         FunctionCounter.builder("reside.reconciler.hook.calls", r, x -> x.stats().hookCalls())

@@ -79,7 +79,7 @@ public class ReplicaRuntime {
         config.endpoint().internal().ifPresent(uri -> checkEndpoint("RESIDE_ENDPOINT_INTERNAL", uri));
         config.endpoint().external().ifPresent(uri -> checkEndpoint("RESIDE_ENDPOINT_EXTERNAL", uri));
         registry = step("2: load the account registry",
-                () -> AccountRegistry.open(store, config.controlBlockLoadTimeout()));
+                () -> AccountRegistry.open(store.cluster(), config.controlBlockLoadTimeout()));
         startPinger();
         if (config.controlBlockId().isEmpty()) {
             LOG.info("RESIDE_CONTROL_BLOCK_ID is not set: running without an RCB (no RPC identity, every permission "
@@ -89,7 +89,8 @@ public class ReplicaRuntime {
         identity = step("2: load the account key", () -> AccountIdentity.load(config, registry));
         rpc.start(identity);
         String replicaId = config.controlBlockId().get();
-        view = step("3: load the RCB", () -> RcbView.open(store, replicaId, config.controlBlockLoadTimeout()));
+        view = step("3: load the RCB",
+                () -> RcbView.open(store.cluster(), replicaId, config.controlBlockLoadTimeout()));
         if (!view.rcb().accountId().equals(identity.accountId())) {
             throw new IllegalStateException("ReSide start-up failed at step 3 (load the RCB): the RCB " + replicaId
                     + " belongs to account " + view.rcb().accountId() + ", not to RESIDE_ACCOUNT_ID="

@@ -231,5 +231,32 @@ public interface ResideConfig {
         /** A watch stream silent for this long is re-subscribed from its last revision. */
         @WithDefault("6s")
         Duration watchSilenceTimeout();
+
+        /**
+         * The etcd user this replica authenticates as ({@code RESIDE_ETCD_USERNAME}, given by Alpha: one per
+         * version, confined to the replica's own keys). Unset: no credentials, for an etcd without auth.
+         */
+        Optional<String> username();
+
+        /** The file holding that user's password ({@code RESIDE_ETCD_PASSWORD_FILE}, from the replica's Secret). */
+        Optional<Path> passwordFile();
+
+        /**
+         * The password itself, for Alpha's {@code root} user ({@code RESIDE_ETCD_PASSWORD}); a replica gets a file.
+         */
+        Optional<String> password();
+
+        /**
+         * Where the replica's own keys live: {@code replica} (default) roots the injected {@code Store} at
+         * {@code data/<RESIDE_CONTROL_BLOCK_ID>/}, the prefix its etcd role allows; {@code cluster} at the cluster
+         * root, for Alpha only. The platform reaches the shared records through {@code Store.cluster()}.
+         */
+        @WithDefault("replica")
+        Scope scope();
+
+        enum Scope {
+            REPLICA,
+            CLUSTER
+        }
     }
 }

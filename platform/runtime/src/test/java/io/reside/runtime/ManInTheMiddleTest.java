@@ -61,7 +61,7 @@ class ManInTheMiddleTest {
     }
 
     void pointSelfAt(String baseUrl) {
-        store.run(tx -> {
+        store.cluster().run(tx -> {
             Rcb rcb = tx.get(Rcb.TYPE, Rcb.key(RcbTestResource.REPLICA_ID));
             tx.put(Rcb.TYPE, Rcb.key(RcbTestResource.REPLICA_ID), rcb.withRequirements(Map.of("self", List.of(
                     new Rcb.Implementor(RcbTestResource.REPLICA_ID, "greeter", RcbTestResource.REPLICA_KEY

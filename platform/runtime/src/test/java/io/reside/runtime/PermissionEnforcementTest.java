@@ -43,12 +43,19 @@ class PermissionEnforcementTest {
     }
 
     private void grant(String account, GrantSpec... grants) {
-        store.run(tx -> RcbAdmin.syncGrants(tx, account, GrantSource.MANUAL,
+        store.cluster().run(tx -> RcbAdmin.syncGrants(tx, account, GrantSource.MANUAL,
                 List.of(new GrantSpec.PermissionSet("test", List.of(grants)))));
     }
 
     private GrantSpec room(String name) {
         return GrantSpec.of(contract(), "room:enter", JsonNodeFactory.instance.objectNode().put("room", name));
+    }
+
+    @Test
+    void theInjectedStoreIsRootedAtTheReplicasOwnDataPrefix() {
+        // docs/adr/0008: a replica's own keys live under data/<replica id>/, the prefix its etcd role allows
+        assertThat(store.scope()).isEqualTo("data/" + RcbTestResource.REPLICA_ID + "/");
+        assertThat(store.cluster().scope()).isEmpty();
     }
 
     @Test

@@ -87,14 +87,15 @@ class RpcAuthenticationTest {
         java.util.logging.Logger.getLogger("").addHandler(capture);
         for (AccountKey key : List.of(CALLER, SECRETARY)) {
             try {
-                store.run(tx -> AccountRegistry.register(tx, key.publicKey(), AccountRegistry.Kind.REPLICA, "test"));
+                store.cluster()
+                        .run(tx -> AccountRegistry.register(tx, key.publicKey(), AccountRegistry.Kind.REPLICA, "test"));
             } catch (AlreadyExistsException e) {
                 // registered by an earlier test
             }
         }
         for (String user : List.of(USER, NOBODY)) {
             try {
-                store.run(tx -> {
+                store.cluster().run(tx -> {
                     tx.create(AccountRegistry.ACCOUNT, AccountRegistry.key(user),
                             new AccountRegistry.Account(user, null,
                                     AccountRegistry.Kind.MANAGED_USER, "user", "default", Instant.now()));
@@ -118,7 +119,7 @@ class RpcAuthenticationTest {
     }
 
     private void grant(String account, GrantSpec... grants) {
-        store.run(tx -> RcbAdmin.syncGrants(tx, account, GrantSource.MANUAL,
+        store.cluster().run(tx -> RcbAdmin.syncGrants(tx, account, GrantSource.MANUAL,
                 List.of(new GrantSpec.PermissionSet("test", List.of(grants)))));
     }
 
@@ -355,7 +356,8 @@ class RpcAuthenticationTest {
     @Test
     void oneAccountFloodingProofsAndHandshakesDoesNotStopAnother() throws Exception {
         AccountKey hostile = AccountKey.generate();
-        store.run(tx -> AccountRegistry.register(tx, hostile.publicKey(), AccountRegistry.Kind.REPLICA, "hostile"));
+        store.cluster()
+                .run(tx -> AccountRegistry.register(tx, hostile.publicKey(), AccountRegistry.Kind.REPLICA, "hostile"));
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> runtime.registry().orElseThrow().publicKey(hostile.accountId()).isPresent());
         Sessions.ClientSession friendly = openSession(CALLER).session();
@@ -402,10 +404,10 @@ class RpcAuthenticationTest {
         String greet = "/rpc/greeter.v1/greet";
         byte[] none = new byte[0];
         signed(CALLER, REPLICA, "GET", greet, none, null, Instant.now()).get(greet).then().statusCode(200);
-        Rcb valid = store.run(tx -> tx.get(Rcb.TYPE, Rcb.key(RcbTestResource.REPLICA_ID)));
+        Rcb valid = store.cluster().run(tx -> tx.get(Rcb.TYPE, Rcb.key(RcbTestResource.REPLICA_ID)));
         try {
             // an RCB that does not validate (an id that is not its own)
-            store.run(tx -> {
+            store.cluster().run(tx -> {
                 tx.put(Rcb.TYPE, Rcb.key(RcbTestResource.REPLICA_ID), new Rcb("r-other", valid.name(),
                         valid.accountId(), valid.manifestDigest(), valid.implementations(), valid.requirements()));
                 return null;
@@ -418,7 +420,7 @@ class RpcAuthenticationTest {
                     .body("detail", org.hamcrest.Matchers.containsString("refuses every permission"));
             restore(valid, greet);
             // deleted
-            store.run(tx -> {
+            store.cluster().run(tx -> {
                 tx.delete(Rcb.key(RcbTestResource.REPLICA_ID));
                 return null;
             });
@@ -434,7 +436,7 @@ class RpcAuthenticationTest {
     }
 
     private void restore(Rcb valid, String greet) {
-        store.run(tx -> {
+        store.cluster().run(tx -> {
             tx.put(Rcb.TYPE, Rcb.key(RcbTestResource.REPLICA_ID), valid);
             return null;
         });
@@ -547,7 +549,8 @@ class RpcAuthenticationTest {
     @Test
     void aSessionEndsWhenItsAccountIsRemovedFromTheRegistry() throws Exception {
         AccountKey leaving = AccountKey.generate();
-        store.run(tx -> AccountRegistry.register(tx, leaving.publicKey(), AccountRegistry.Kind.REPLICA, "leaving"));
+        store.cluster()
+                .run(tx -> AccountRegistry.register(tx, leaving.publicKey(), AccountRegistry.Kind.REPLICA, "leaving"));
         // the replica follows the registry through a watch: the new account takes a moment to be known
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> runtime.registry().orElseThrow().publicKey(leaving.accountId()).isPresent());
@@ -555,7 +558,7 @@ class RpcAuthenticationTest {
         given().header("Authorization", session.authorization("GET", "/test/whoami", new byte[0], null))
                 .get("/test/whoami").then().statusCode(200);
 
-        store.run(tx -> {
+        store.cluster().run(tx -> {
             tx.delete(AccountRegistry.key(leaving.accountId()));
             return null;
         });

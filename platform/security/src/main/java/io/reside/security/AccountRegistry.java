@@ -90,6 +90,7 @@ public final class AccountRegistry implements PublicKeys, AutoCloseable {
 
     /** Loads the registry and keeps following it. */
     public static AccountRegistry open(Store store, java.time.Duration timeout) {
+        store = store.cluster(); // shared records: at the cluster root whatever view the caller has
         AccountRegistry registry = new AccountRegistry(store);
         try {
             if (!registry.loaded.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -115,6 +116,7 @@ public final class AccountRegistry implements PublicKeys, AutoCloseable {
      * @throws io.reside.etcd.AlreadyExistsException when it is registered
      */
     public static Account register(Tx tx, PublicKey publicKey, Kind kind, String name) {
+        tx = tx.cluster(); // shared records: at the cluster root whatever view the caller has
         requireNonNull(kind, "kind");
         if (kind == Kind.MANAGED_USER) {
             throw new IllegalArgumentException("a managed user has no key: use registerManagedUser");
@@ -132,6 +134,7 @@ public final class AccountRegistry implements PublicKeys, AutoCloseable {
      * @return the new account, with a random id of the same form as a keyed account's
      */
     public static Account registerManagedUser(Tx tx, String realm, String name) {
+        tx = tx.cluster(); // shared records: at the cluster root whatever view the caller has
         requireNonNull(realm, "realm");
         byte[] random = new byte[20];
         new java.security.SecureRandom().nextBytes(random);
@@ -143,6 +146,7 @@ public final class AccountRegistry implements PublicKeys, AutoCloseable {
 
     /** Designates the account whose delegation tokens replicas accept (Alpha, when it loads the User Manager). */
     public static void designateUserManager(Tx tx, String accountId) {
+        tx = tx.cluster(); // shared records: at the cluster root whatever view the caller has
         tx.put(USER_MANAGER, USER_MANAGER_KEY, new UserManager(accountId));
     }
 

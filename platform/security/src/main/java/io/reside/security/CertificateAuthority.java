@@ -110,6 +110,35 @@ public final class CertificateAuthority {
         return new CertificateAuthority(cert, key);
     }
 
+    /** The entries of the Secret holding the cluster CA (Kubernetes; made by the CLI or by Alpha). */
+    public static final String SECRET_CERTIFICATE = "ca.crt";
+    public static final String SECRET_KEY = "ca.key";
+
+    /**
+     * The CA from a Kubernetes Secret's data (base64 values, as the API gives them).
+     *
+     * @throws IllegalArgumentException naming what is missing or unusable
+     */
+    public static CertificateAuthority fromSecretData(java.util.Map<String, String> data) {
+        String cert = data == null ? null : data.get(SECRET_CERTIFICATE);
+        String key = data == null ? null : data.get(SECRET_KEY);
+        if (cert == null || key == null) {
+            throw new IllegalArgumentException("it must hold " + SECRET_CERTIFICATE + " and " + SECRET_KEY);
+        }
+        java.util.Base64.Decoder b64 = java.util.Base64.getDecoder();
+        return fromPem(new String(b64.decode(cert), java.nio.charset.StandardCharsets.US_ASCII), new String(b64
+                .decode(key), java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /** This CA as a Kubernetes Secret's data (base64 values), for {@link #fromSecretData}. */
+    public java.util.Map<String, String> secretData() {
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        return java.util.Map.of(SECRET_CERTIFICATE, b64.encodeToString(certificatePem().getBytes(
+                java.nio.charset.StandardCharsets.US_ASCII)), SECRET_KEY, b64.encodeToString(
+                        privateKeyPem().getBytes(
+                                java.nio.charset.StandardCharsets.US_ASCII)));
+    }
+
     public String certificatePem() {
         return pem(certificate);
     }

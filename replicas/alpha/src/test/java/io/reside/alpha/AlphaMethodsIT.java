@@ -221,22 +221,22 @@ class AlphaMethodsIT {
     @Test
     @Order(6)
     void stateChangingCallsAreInTheAuditTrailForThoseWhoMaySeeEverything() {
-        io.reside.runtime.audit.AuditApi audit = cluster.alphaApi(io.reside.runtime.audit.AuditApi.class, cluster
+        io.reside.model.audit.AuditApi audit = cluster.alphaApi(io.reside.model.audit.AuditApi.class, cluster
                 .operator());
-        io.reside.runtime.audit.AuditApi.Page page = LocalCluster.awaitCondition("the audit trail", java.time.Duration
+        io.reside.model.audit.AuditApi.Page page = LocalCluster.awaitCondition("the audit trail", java.time.Duration
                 .ofSeconds(10), () -> audit.entries(500, null),
                 p -> p.entries().stream().anyMatch(e -> e.method()
                         .equals("alpha.v1.approveLoadRequest")));
-        assertThat(page.entries()).extracting(io.reside.runtime.audit.AuditApi.Entry::id).isSortedAccordingTo(
+        assertThat(page.entries()).extracting(io.reside.model.audit.AuditApi.Entry::id).isSortedAccordingTo(
                 java.util.Comparator.reverseOrder());
-        io.reside.runtime.audit.AuditApi.Entry approval = page.entries().stream().filter(e -> e.method().equals(
+        io.reside.model.audit.AuditApi.Entry approval = page.entries().stream().filter(e -> e.method().equals(
                 "alpha.v1.approveLoadRequest") && e.outcome().equals("ok")).findFirst().orElseThrow();
         assertThat(approval.madeBy()).isEqualTo(cluster.operator().accountId());
         assertThat(approval.actor()).isNull();
         assertThat(approval.object().get("id")).startsWith("lr-");
         assertThat(approval.status()).isEqualTo(200);
         // the claim is recorded, its code is not
-        io.reside.runtime.audit.AuditApi.Entry claim = page.entries().stream().filter(e -> e.method().equals(
+        io.reside.model.audit.AuditApi.Entry claim = page.entries().stream().filter(e -> e.method().equals(
                 "alpha.v1.claimSuperAdminAccess")).findFirst().orElseThrow();
         assertThat(claim.object()).doesNotContainKey("code");
         assertThat(page.entries().toString()).doesNotContain(cluster.usedClaimCode());
@@ -247,15 +247,15 @@ class AlphaMethodsIT {
             assertThat(e.outcome()).isEqualTo("permission-denied");
         });
         // paging: the next page starts after the last entry of this one
-        io.reside.runtime.audit.AuditApi.Page first = audit.entries(2, null);
+        io.reside.model.audit.AuditApi.Page first = audit.entries(2, null);
         assertThat(first.entries()).hasSize(2);
-        io.reside.runtime.audit.AuditApi.Page second = audit.entries(2, first.next());
+        io.reside.model.audit.AuditApi.Page second = audit.entries(2, first.next());
         assertThat(second.entries().get(0).id()).isLessThan(first.entries().get(1).id());
         // bad input, and an account without replica:read:all
         assertThatThrownBy(() -> audit.entries(0, null)).isInstanceOf(ResideException.InvalidInputException.class);
         assertThatThrownBy(() -> audit.entries(5, "nope")).isInstanceOf(ResideException.InvalidInputException.class);
         // the consumer replica holds load-request:create, not replica:read:all
-        assertThatThrownBy(() -> cluster.alphaApi(io.reside.runtime.audit.AuditApi.class, cluster.keyOf(consumer))
+        assertThatThrownBy(() -> cluster.alphaApi(io.reside.model.audit.AuditApi.class, cluster.keyOf(consumer))
                 .entries(5, null))
                 .isInstanceOf(ResideException.PermissionDeniedException.class);
     }

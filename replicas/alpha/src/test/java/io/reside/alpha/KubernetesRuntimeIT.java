@@ -30,6 +30,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -122,7 +123,11 @@ class KubernetesRuntimeIT {
     /** Every value in etcd, as text. */
     static List<String> everythingInEtcd() {
         ByteSequence all = ByteSequence.from(new byte[] { 0 });
-        try (Client etcd = Client.builder().endpoints(cluster.etcd().endpoint()).build()) {
+        var root = cluster.store().config().credentials(); // etcd runs with auth on: read as root
+        try (Client etcd = Client.builder().endpoints(cluster.etcd().endpoint()).user(ByteSequence.from(root
+                .username(), StandardCharsets.UTF_8)).password(ByteSequence.from(root.password(),
+                        StandardCharsets.UTF_8))
+                .build()) {
             return etcd.getKVClient().get(all, GetOption.builder().withRange(all).build()).get(10, TimeUnit.SECONDS)
                     .getKvs().stream().map(kv -> kv.getValue().toString(StandardCharsets.UTF_8)).toList();
         } catch (Exception e) {
@@ -281,11 +286,53 @@ class KubernetesRuntimeIT {
     }
 
     /**
+     * Alpha updates itself through a load request (SPEC 6.1): the approved version's image goes into Alpha's own
+     * Deployment (k8s/base's, not one of Alpha's objects), and the versions' statuses follow the rollout. Here Alpha
+     * runs as a process, so the test plays Kubernetes: it makes the Deployment and reports the rollout done.
+     */
+    @Test
+    @Order(9)
+    void alphaUpdatesItselfThroughALoadRequest() {
+        kube.apps().deployments().inNamespace(NS).resource(new DeploymentBuilder().withNewMetadata().withName("alpha")
+                .addToLabels("app.kubernetes.io/name", "alpha").endMetadata().withNewSpec().withReplicas(1)
+                .withNewSelector().addToMatchLabels("app.kubernetes.io/name", "alpha").endSelector().withNewTemplate()
+                .withNewMetadata().addToLabels("app.kubernetes.io/name", "alpha").endMetadata().withNewSpec()
+                .addNewContainer().withName("alpha").withImage("registry.example.org/reside/alpha:1").endContainer()
+                .endSpec().endTemplate().endSpec().build()).create();
+        String alphaImage = cluster.push(Path.of(System.getProperty("reside.alpha.app")), "2");
+        AlphaApi.Approval approval = loadAndApprove(new AlphaApi.CreateLoadRequest(alphaImage, null, null, null));
+        assertThat(approval.version().replicaId()).isEqualTo("alpha");
+        assertThat(approval.version().id()).isEqualTo(2);
+
+        String wanted = "localhost:5000/reside/replicas/alpha@" + approval.version().digest();
+        LocalCluster.awaitCondition("Alpha's Deployment runs the new image", Duration.ofSeconds(30),
+                () -> deployment("alpha").getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
+                wanted::equals);
+        assertThat(alphaVersionStatus(2)).isEqualTo("starting");
+
+        // Kubernetes rolled it out: the new Alpha is the one that runs
+        Deployment d = deployment("alpha");
+        d.setStatus(new DeploymentStatusBuilder().withReplicas(1).withUpdatedReplicas(1).withReadyReplicas(1)
+                .withAvailableReplicas(1).withObservedGeneration(d.getMetadata().getGeneration()).build());
+        kube.apps().deployments().inNamespace(NS).resource(d).updateStatus();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "running".equals(alphaVersionStatus(2))
+                && "stopped".equals(alphaVersionStatus(1)));
+        assertThat(cluster.alpha().getReplica("alpha").currentVersionId()).isEqualTo(2);
+        // Alpha set the image and took nothing over: the Deployment keeps k8s/base's labels
+        assertThat(deployment("alpha").getMetadata().getLabels()).containsOnlyKeys("app.kubernetes.io/name");
+    }
+
+    static String alphaVersionStatus(int version) {
+        return cluster.alpha().listVersions("alpha").stream().filter(v -> v.id() == version).findFirst()
+                .map(AlphaApi.Version::status).orElse(null);
+    }
+
+    /**
      * Every request Alpha made to the API server in the tests above, against the Role k8s/base gives it: on a real
      * cluster a request outside it would be refused.
      */
     @Test
-    @Order(9)
+    @Order(10)
     void everyRequestAlphaMadeIsAllowedByItsRole() throws InterruptedException {
         List<String> refused = new ArrayList<>();
         Set<String> used = new TreeSet<>();

@@ -94,12 +94,14 @@ class LoadRequestsIT {
         assertThatThrownBy(() -> cluster.alpha().createLoadRequest(new AlphaApi.CreateLoadRequest(providerImage,
                 "9lives", null, null))).isInstanceOf(ResideException.InvalidInputException.class)
                 .hasMessageContaining("name '9lives' must start with a letter");
-        // Alpha's own image: exclusive, so an update of Alpha, which Alpha does not run
+        // Alpha's own image: exclusive, so an update of Alpha, which the local runtime does not run (Kubernetes
+        // does: KubernetesRuntimeIT.alphaUpdatesItselfThroughALoadRequest)
         String alphaImage = cluster.push(Path.of(System.getProperty("reside.alpha.app")), "2");
         AlphaApi.LoadRequest self = cluster.awaitValidated(cluster.alpha().createLoadRequest(
                 new AlphaApi.CreateLoadRequest(alphaImage, null, null, null)).id());
         assertThat(self.status()).isEqualTo("invalid");
-        assertThat(self.error()).startsWith("Alpha does not update itself through a load request yet");
+        assertThat(self.error()).startsWith("Alpha cannot update itself here: the local runtime does not run Alpha")
+                .contains("rebuild Alpha");
     }
 
     @Test
@@ -192,6 +194,9 @@ class LoadRequestsIT {
             provider = cluster.awaitRunning(provider.id(), 2);
             await().atMost(Duration.ofSeconds(30)).until(() -> cluster.alpha().listVersions(provider.id()).stream()
                     .filter(v -> v.id() == 1).allMatch(v -> v.status().equals("stopped")));
+            // the update rotated the provider's etcd credentials: the new version's user, the old one's gone
+            await().atMost(Duration.ofSeconds(30)).until(() -> etcdUsersOf(provider.id()).equals(List.of(
+                    "reside-" + provider.id() + "-v2")));
         } finally {
             running.set(false);
             caller.join(30_000);
@@ -312,12 +317,23 @@ class LoadRequestsIT {
         assertThat(store.find(io.reside.permissions.Rcb.TYPE, io.reside.permissions.Rcb.key(provider.id()))).isEmpty();
         assertThat(store.find(io.reside.security.AccountRegistry.ACCOUNT, io.reside.security.AccountRegistry.key(
                 provider.accountId()))).isEmpty();
+        // its etcd user and role, and its own data
+        await().atMost(Duration.ofSeconds(30)).until(() -> etcdUsersOf(provider.id()).isEmpty()
+                && !store.auth().roles().contains("reside-" + provider.id())
+                && store.list(io.reside.etcd.DocType.of("any", JsonNode.class), "data/" + provider.id() + "/")
+                        .isEmpty());
         await().atMost(Duration.ofSeconds(30)).until(() -> store.list(io.reside.permissions.Rcb.GRANT,
                 io.reside.permissions.GrantKeys.expectedPrefix(provider.id())).isEmpty()
                 && store.list(io.reside.permissions.CurrentGrant.TYPE, io.reside.permissions.GrantKeys.currentPrefix(
                         provider.id())).isEmpty()
                 && store.list(io.reside.alpha.service.Records.PURGE, io.reside.alpha.service.Records.PURGES)
                         .isEmpty());
+    }
+
+    /** The etcd users Alpha made for an instance's versions. */
+    static List<String> etcdUsersOf(String replicaId) {
+        return cluster.store().auth().users().stream().filter(u -> u.startsWith("reside-" + replicaId + "-v"))
+                .sorted().toList();
     }
 
     /**

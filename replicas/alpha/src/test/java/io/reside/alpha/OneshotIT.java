@@ -47,7 +47,7 @@ class OneshotIT {
     }
 
     static int runs(String replicaId) {
-        return cluster.store().list(RUN, "oneshot/" + replicaId + "/runs/").size();
+        return cluster.dataOf(replicaId).list(RUN, "oneshot/" + replicaId + "/runs/").size();
     }
 
     static String status(String replicaId) {

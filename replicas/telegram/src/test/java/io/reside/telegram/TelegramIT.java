@@ -333,8 +333,10 @@ class TelegramIT {
                 p -> p != pid && p > 0);
         // every update is processed to its outcome...
         LocalCluster.awaitCondition("all 30 updates taken from Telegram and processed", Duration.ofSeconds(60),
-                () -> sim.pendingUpdates() + cluster.store().list(Records.PENDING, Records.Keys.of(telegram.id())
-                        .pending()).size() + (replied(people) + unknownCalls() >= 30 ? 0 : 1),
+                () -> sim.pendingUpdates() + cluster.dataOf(telegram.id())
+                        .list(Records.PENDING, Records.Keys.of(telegram.id())
+                                .pending())
+                        .size() + (replied(people) + unknownCalls() >= 30 ? 0 : 1),
                 // (replies sent, plus calls whose outcome is unknown, cover the 30 once all is processed)
                 n -> n == 0);
         Thread.sleep(1500); // anything sent twice would show now
@@ -359,7 +361,7 @@ class TelegramIT {
     }
 
     static long unknownCalls() {
-        return cluster.store().list(Records.CALL, Records.Keys.of(telegram.id()).calls()).stream()
+        return cluster.dataOf(telegram.id()).list(Records.CALL, Records.Keys.of(telegram.id()).calls()).stream()
                 .filter(v -> "sending".equals(v.value().state())).count();
     }
 
@@ -425,9 +427,9 @@ class TelegramIT {
         int id = webhookSim.sendText(kim.getId(), kim.getId(), "hello");
         Records.Keys keys = Records.Keys.of(hook.id());
         LocalCluster.awaitCondition("the update delivered and processed", Duration.ofSeconds(20),
-                () -> cluster.store().find(Records.PROCESSED, keys.processed(id)), Optional::isPresent);
+                () -> cluster.dataOf(hook.id()).find(Records.PROCESSED, keys.processed(id)), Optional::isPresent);
         assertThat(webhookSim.pendingUpdates()).as("Telegram got a 2xx").isZero();
-        assertThat(cluster.store().find(Records.PROCESSED, keys.processed(id)).get().value().outcome())
+        assertThat(cluster.dataOf(hook.id()).find(Records.PROCESSED, keys.processed(id)).get().value().outcome())
                 .as("this bot has no handlers").isEqualTo("unhandled");
         // the endpoint is public: only the secret header makes a delivery
         int port = cluster.processRecords(hook.id()).get(0).path("port").asInt();
@@ -441,8 +443,8 @@ class TelegramIT {
             }
             assertThat(http.send(r.build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
         }
-        assertThat(cluster.store().find(Records.PENDING, keys.pending(999999))).isEmpty();
-        assertThat(cluster.store().find(Records.PROCESSED, keys.processed(999999))).isEmpty();
+        assertThat(cluster.dataOf(hook.id()).find(Records.PENDING, keys.pending(999999))).isEmpty();
+        assertThat(cluster.dataOf(hook.id()).find(Records.PROCESSED, keys.processed(999999))).isEmpty();
     }
 
     static final String WEBHOOK_SECRET = "hook-secret-" + Long.toHexString(System.nanoTime());

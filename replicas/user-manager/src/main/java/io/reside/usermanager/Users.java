@@ -116,7 +116,7 @@ public class Users {
             Records.BY_ACCOUNT.claim(tx, caller, id);
             Records.BY_NAME.claim(tx, UserManagerApi.DEFAULT_REALM + "/" + name, id);
             tx.create(Records.USER, Records.userKey(id), user);
-            boolean superAdmin = tx.find(Records.ALPHA_CLAIM, Records.ALPHA_CLAIM_KEY)
+            boolean superAdmin = tx.cluster().find(Records.ALPHA_CLAIM, Records.ALPHA_CLAIM_KEY)
                     .map(c -> caller.equals(c.claimedBy())).orElse(false);
             if (superAdmin) {
                 tx.put(Records.GRANTS, Records.grantsKey(id), new Records.OwnGrants(id, caller, List.of(),
@@ -182,8 +182,9 @@ public class Users {
                     throw new ResideException.ConflictException("account " + key.accountId() + " is user "
                             + existing.get() + " already");
                 }
-                Optional<AccountRegistry.Account> account = tx.find(AccountRegistry.ACCOUNT, AccountRegistry.key(key
-                        .accountId()));
+                Optional<AccountRegistry.Account> account = tx.cluster().find(AccountRegistry.ACCOUNT,
+                        AccountRegistry.key(key
+                                .accountId()));
                 if (account.isPresent() && account.get().kind() != AccountRegistry.Kind.USER) {
                     throw new ResideException.ConflictException("account " + key.accountId() + " is a "
                             + account.get().kind().json() + " account, not a person's");

@@ -342,8 +342,10 @@ class UserManagerIT {
         }
         long pid = cluster.processRecords(userManager.id()).get(0).path("pid").asLong();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-        long markedAtKill = people.stream().filter(u -> cluster.store().find(Records.SYNCED, Records.syncedKey(u.id()))
-                .isPresent()).count();
+        long markedAtKill = people.stream()
+                .filter(u -> cluster.dataOf(userManager.id()).find(Records.SYNCED, Records.syncedKey(u.id()))
+                        .isPresent())
+                .count();
         System.out.printf("User Manager killed with %d of %d users' grants marked as pushed%n", markedAtKill,
                 people.size());
 

@@ -145,6 +145,13 @@ public final class Connection {
         return alpha;
     }
 
+    /** Another API Alpha serves (a platform one, such as its audit trail), as this context's account. */
+    public <T> T alphaApi(Class<T> api) {
+        URI endpoint = URI.create(cluster.endpoint());
+        return SignedClient.of(api, endpoint, key, publicKey(endpoint, cluster.alphaAccountId(), "Alpha"), null,
+                tls);
+    }
+
     /** A replica's contract, as this context's account, at the endpoint of this access context. */
     public <T> T client(Class<T> contract, AlphaApi.ReplicaEndpoints replica) {
         String endpoint = replica.endpoints().get(accessContext());

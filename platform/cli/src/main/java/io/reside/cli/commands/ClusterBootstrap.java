@@ -55,6 +55,7 @@ public class ClusterBootstrap extends BaseCommand {
 
     /** The key of Alpha's Secret (k8s/base mounts it at reside.account-key-file). */
     static final String KEY_ENTRY = "key.pem";
+    static final String ETCD_ROOT_ENTRY = "etcd-root-password";
     static final String ALPHA = "alpha";
     static final String OPERATOR_KEY_PROPERTY = "alpha.bootstrap.operator-public-key";
     static final String OPERATOR_ANNOTATION = "reside.io/operator";
@@ -262,45 +263,64 @@ public class ClusterBootstrap extends BaseCommand {
                 throw new CliException(ExitCodes.FAILURE, "Secret " + ALPHA + " of namespace " + namespace + " has "
                         + "no " + KEY_ENTRY + ": it is not Alpha's key; move it away and run bootstrap again");
             }
+            String accountId;
             try {
-                return AccountKey.fromPem(new String(Base64.getDecoder().decode(pem), StandardCharsets.UTF_8))
+                accountId = AccountKey.fromPem(new String(Base64.getDecoder().decode(pem), StandardCharsets.UTF_8))
                         .accountId();
             } catch (IllegalArgumentException e) {
                 throw new CliException(ExitCodes.FAILURE, "Secret " + ALPHA + " of namespace " + namespace + " does "
                         + "not hold a usable key (" + e.getMessage() + ")");
             }
+            if (!existing.getData().containsKey(ETCD_ROOT_ENTRY)) {
+                // a cluster bootstrapped before etcd auth: its etcd has no root yet, so a new password is safe
+                Map<String, String> data = new LinkedHashMap<>(existing.getData());
+                data.put(ETCD_ROOT_ENTRY, encodeNewPassword());
+                writeAlphaSecret(kube, namespace, data, strategy);
+            }
+            return accountId;
         }
         AccountKey key = AccountKey.generate();
+        writeAlphaSecret(kube, namespace, Map.of(KEY_ENTRY, Base64.getEncoder().encodeToString(key.toPem().getBytes(
+                StandardCharsets.UTF_8)), ETCD_ROOT_ENTRY, encodeNewPassword()), strategy);
+        return key.accountId();
+    }
+
+    /**
+     * Alpha's Secret: its key, and the password of etcd's root user, which Alpha connects as and turns etcd's auth
+     * on with (docs/adr/0008). Neither is ever written anywhere else.
+     */
+    private static void writeAlphaSecret(KubernetesClient kube, String namespace, Map<String, String> data,
+            Kube.Apply strategy) {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(Kube.PART_OF, Kube.RESIDE);
         labels.put("app.kubernetes.io/name", ALPHA);
         Kube.apply(kube, new SecretBuilder().withMetadata(new ObjectMetaBuilder().withName(ALPHA).withNamespace(
-                namespace).withLabels(labels).build()).withType("Opaque").withData(Map.of(KEY_ENTRY, Base64
-                        .getEncoder().encodeToString(key.toPem().getBytes(StandardCharsets.UTF_8))))
-                .build(), strategy);
-        return key.accountId();
+                namespace).withLabels(labels).build()).withType("Opaque").withData(data).build(), strategy);
+    }
+
+    private static String encodeNewPassword() {
+        byte[] random = new byte[24];
+        new java.security.SecureRandom().nextBytes(random);
+        return Base64.getEncoder().encodeToString(Base64.getUrlEncoder().withoutPadding().encodeToString(random)
+                .getBytes(StandardCharsets.UTF_8));
     }
 
     /** The cluster CA from its Secret, or a new one made here and written to it. */
     private CertificateAuthority clusterCa(KubernetesClient kube, String namespace, String name, Kube.Apply strategy) {
         Secret existing = kube.secrets().inNamespace(namespace).withName(name).get();
         if (existing != null) {
-            Map<String, String> data = existing.getData() == null ? Map.of() : existing.getData();
             try {
-                return CertificateAuthority.fromPem(decode(data.getOrDefault("ca.crt", "")), decode(data.getOrDefault(
-                        "ca.key", "")));
+                return CertificateAuthority.fromSecretData(existing.getData());
             } catch (IllegalArgumentException e) {
                 throw new CliException(ExitCodes.FAILURE, "Secret " + name + " of namespace " + namespace + " does "
-                        + "not hold a usable CA (ca.crt, ca.key): " + e.getMessage());
+                        + "not hold a usable CA: " + e.getMessage());
             }
         }
         CertificateAuthority ca = CertificateAuthority.generate("ReSide cluster CA (" + namespace + ")", Duration
                 .ofDays(3650));
         Kube.apply(kube, new SecretBuilder().withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(
                 namespace).withLabels(Map.of(Kube.PART_OF, Kube.RESIDE, "app.kubernetes.io/name", name)).build())
-                .withType("Opaque").withData(Map.of("ca.crt", encode(ca.certificatePem()), "ca.key", encode(ca
-                        .privateKeyPem())))
-                .build(), strategy);
+                .withType("Opaque").withData(ca.secretData()).build(), strategy);
         return ca;
     }
 

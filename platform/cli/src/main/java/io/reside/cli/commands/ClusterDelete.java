@@ -46,8 +46,9 @@ public class ClusterDelete extends BaseCommand {
 
     @Option(
             names = "--keep-data",
-            description = "Keep etcd's volumes (PersistentVolumeClaims): a bootstrap of the same overlay finds the "
-                    + "cluster's state again.")
+            description = "Keep etcd's volumes (PersistentVolumeClaims) and the Secrets that go with its data (the "
+                    + "keys of Alpha and the replicas, etcd's root password, the cluster CA): a bootstrap of the same "
+                    + "overlay finds the cluster's state again.")
     boolean keepData;
 
     /** {@code cluster delete -o json}. */
@@ -96,7 +97,9 @@ public class ClusterDelete extends BaseCommand {
             deleted.addAll(delete(kube.network().v1().ingresses().inNamespace(ns).withLabel(Kube.MANAGED_BY,
                     Kube.RESIDE)));
             deleted.addAll(delete(kube.services().inNamespace(ns).withLabel(Kube.MANAGED_BY, Kube.RESIDE)));
-            deleted.addAll(delete(kube.secrets().inNamespace(ns).withLabel(Kube.MANAGED_BY, Kube.RESIDE)));
+            if (!keepData) { // the replicas' keys belong with the data: their accounts are in etcd
+                deleted.addAll(delete(kube.secrets().inNamespace(ns).withLabel(Kube.MANAGED_BY, Kube.RESIDE)));
+            }
             deleted.addAll(delete(kube.network().v1().networkPolicies().inNamespace(ns).withLabel(Kube.MANAGED_BY,
                     Kube.RESIDE)));
             replicas.done((deleted.size() - before) + " objects");
@@ -107,7 +110,9 @@ public class ClusterDelete extends BaseCommand {
             deleted.addAll(delete(kube.apps().deployments().inNamespace(ns).withLabel(Kube.PART_OF, Kube.RESIDE)));
             deleted.addAll(delete(kube.services().inNamespace(ns).withLabel(Kube.PART_OF, Kube.RESIDE)));
             deleted.addAll(delete(kube.configMaps().inNamespace(ns).withLabel(Kube.PART_OF, Kube.RESIDE)));
-            deleted.addAll(delete(kube.secrets().inNamespace(ns).withLabel(Kube.PART_OF, Kube.RESIDE)));
+            if (!keepData) { // Alpha's key and etcd's root password, the cluster CA: they belong with the data too
+                deleted.addAll(delete(kube.secrets().inNamespace(ns).withLabel(Kube.PART_OF, Kube.RESIDE)));
+            }
             deleted.addAll(delete(kube.policy().v1().podDisruptionBudget().inNamespace(ns).withLabel(Kube.PART_OF,
                     Kube.RESIDE)));
             deleted.addAll(delete(kube.network().v1().networkPolicies().inNamespace(ns).withLabel(Kube.PART_OF,

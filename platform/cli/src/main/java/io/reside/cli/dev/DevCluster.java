@@ -293,7 +293,8 @@ public final class DevCluster implements AutoCloseable {
                     + "./reside dev --reset");
         }
         own(etcd);
-        store = Store.connect(StoreConfig.builder().endpoints(etcd.endpoint()).cluster(CLUSTER).build());
+        store = Store.connect(StoreConfig.builder().endpoints(etcd.endpoint()).cluster(CLUSTER).credentials("root",
+                dir.etcdRootPassword()).build());
         own(store);
         accounts = AccountRegistry.open(store, Duration.ofSeconds(10));
         own(accounts);
@@ -383,6 +384,9 @@ public final class DevCluster implements AutoCloseable {
         env.put("ALPHA_LOCAL_STATE_DIR", dir.alphaState().toString());
         env.put("ALPHA_REGISTRY_MIRROR", LocalImages.mirror(registry.address()));
         env.put("ALPHA_BOOTSTRAP_OPERATOR_PUBLIC_KEY", operator.publicKey().toBase64url());
+        // etcd's root: Alpha turns auth on and gives each replica version a user of its own (docs/adr/0008)
+        env.put("RESIDE_ETCD_USERNAME", "root");
+        env.put("RESIDE_ETCD_PASSWORD", dir.etcdRootPassword());
         env.remove("TELEGRAM_BOT_TOKEN"); // the telegram replica's secret, not Alpha's
         try {
             alpha = pb.start();

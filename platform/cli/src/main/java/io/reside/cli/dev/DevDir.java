@@ -128,6 +128,29 @@ public record DevDir(Path root) {
         }
     }
 
+    /**
+     * The password of etcd's {@code root} user, which Alpha connects as and turns etcd's auth on with (docs/adr/0008):
+     * made on the first start, kept with the etcd data it protects.
+     */
+    public String etcdRootPassword() {
+        Path file = root.resolve("etcd-root-password");
+        try {
+            if (Files.isRegularFile(file)) {
+                return Files.readString(file).strip();
+            }
+            Files.createDirectories(root);
+            byte[] random = new byte[24];
+            new java.security.SecureRandom().nextBytes(random);
+            String password = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            Path partial = root.resolve("etcd-root-password.partial");
+            writePrivate(partial, password);
+            Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return password;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or make " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Writes a file only its owner may read. */
     static void writePrivate(Path file, String content) throws IOException {
         Files.deleteIfExists(file);

@@ -60,11 +60,13 @@ public final class EtcdStore implements Store {
     private final Keyspace keys;
     private final ScheduledExecutorService scheduler;
     private final Connection connection;
-    private final Set<WatchSession> watches = ConcurrentHashMap.newKeySet();
-    private final LongAdder commits = new LongAdder();
-    private final LongAdder conflicts = new LongAdder();
-    private final LongAdder fenced = new LongAdder();
-    private final LongAccumulator mostAttempts = new LongAccumulator(Math::max, 0);
+    private final Set<WatchSession> watches;
+    private final LongAdder commits;
+    private final LongAdder conflicts;
+    private final LongAdder fenced;
+    private final LongAccumulator mostAttempts;
+    /** The store that owns the connection: this one, or the one a view was made from. */
+    private final EtcdStore owner;
     private volatile boolean closed;
 
     public EtcdStore(StoreConfig config) {
@@ -80,6 +82,46 @@ public final class EtcdStore implements Store {
         executor.setRemoveOnCancelPolicy(true);
         this.scheduler = executor;
         this.connection = new Connection(config, scheduler);
+        this.watches = ConcurrentHashMap.newKeySet();
+        this.commits = new LongAdder();
+        this.conflicts = new LongAdder();
+        this.fenced = new LongAdder();
+        this.mostAttempts = new LongAccumulator(Math::max, 0);
+        this.owner = this;
+    }
+
+    /** A view of {@code base} under other keys, sharing its connection, watches and counters. */
+    private EtcdStore(EtcdStore base, Keyspace keys) {
+        this.config = base.config;
+        this.keys = keys;
+        this.scheduler = base.scheduler;
+        this.connection = base.connection;
+        this.watches = base.watches;
+        this.commits = base.commits;
+        this.conflicts = base.conflicts;
+        this.fenced = base.fenced;
+        this.mostAttempts = base.mostAttempts;
+        this.owner = base.owner;
+    }
+
+    @Override
+    public Store scoped(String prefix) {
+        return new EtcdStore(this, keys.scoped(prefix));
+    }
+
+    @Override
+    public Store cluster() {
+        return keys.scope().isEmpty() ? this : new EtcdStore(this, keys.cluster());
+    }
+
+    @Override
+    public String scope() {
+        return keys.scope();
+    }
+
+    @Override
+    public io.reside.etcd.EtcdAuth auth() {
+        return new EtcdAuthImpl(connection, keys.cluster());
     }
 
     @Override
@@ -197,30 +239,42 @@ public final class EtcdStore implements Store {
         HeldLockImpl lock = new HeldLockImpl(lockName, grant.getID(), grant.getTTL(), grantedAt, connection, this);
         lock.startKeepAlive(scheduler);
         try {
-            LockResponse response;
-            try {
-                response = connection.lock(config.lockWaitTimeout().toNanos())
-                        .lock(LockRequest.newBuilder().setName(name).setLease(grant.getID()).build());
-            } catch (StatusRuntimeException e) {
-                if (Connection.isDeadline(e)) {
-                    throw new LockTimeoutException("lock '" + lockName + "' was not acquired within "
-                            + config.lockWaitTimeout().toMillis() + " ms: another process holds it (a crashed "
-                            + "holder's lock frees itself " + ttl + " s after its last keep-alive)", e);
+            LockResponse response = null;
+            connection.authenticate();
+            for (int attempt = 1; response == null; attempt++) {
+                try {
+                    response = connection.lock(config.lockWaitTimeout().toNanos())
+                            .lock(LockRequest.newBuilder().setName(name).setLease(grant.getID()).build());
+                } catch (StatusRuntimeException e) {
+                    if (Connection.isOldAuthRevision(e) && attempt < Connection.MAX_AUTH_REVISION_RETRIES) {
+                        Connection.pauseForAuthChanges(attempt); // etcd did nothing: users or roles changed meanwhile
+                        continue;
+                    }
+                    throw lockFailure(lockName, ttl, e);
                 }
-                throw connection.translate("acquire lock '" + lockName + "'", e);
             }
+            ByteString key = response.getKey();
             RangeResponse owner = connection.call("read lock '" + lockName + "'",
-                    () -> connection.kv().range(RangeRequest.newBuilder().setKey(response.getKey()).build()));
+                    () -> connection.kv().range(RangeRequest.newBuilder().setKey(key).build()));
             if (owner.getKvsCount() == 0) {
                 throw new LockLostException("lock '" + lockName + "' was lost right after it was acquired (its lease"
                         + " expired)");
             }
-            lock.acquired(response.getKey(), owner.getKvs(0).getCreateRevision());
+            lock.acquired(key, owner.getKvs(0).getCreateRevision());
             return lock;
         } catch (RuntimeException e) {
             release(lock);
             throw e;
         }
+    }
+
+    private RuntimeException lockFailure(String lockName, long ttl, StatusRuntimeException e) {
+        if (Connection.isDeadline(e)) {
+            return new LockTimeoutException("lock '" + lockName + "' was not acquired within "
+                    + config.lockWaitTimeout().toMillis() + " ms: another process holds it (a crashed "
+                    + "holder's lock frees itself " + ttl + " s after its last keep-alive)", e);
+        }
+        return connection.translate("acquire lock '" + lockName + "'", e);
     }
 
     /** Revoking the lease deletes the lock key with it; best effort, since the lease expires anyway. */
@@ -328,6 +382,10 @@ public final class EtcdStore implements Store {
 
     @Override
     public void close() {
+        if (owner != this) {
+            owner.close();
+            return;
+        }
         if (closed) {
             return;
         }
@@ -338,7 +396,7 @@ public final class EtcdStore implements Store {
     }
 
     private void requireOpen() {
-        if (closed) {
+        if (owner.closed) {
             throw new IllegalStateException("this store is closed");
         }
     }

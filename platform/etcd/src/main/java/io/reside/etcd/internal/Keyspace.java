@@ -7,22 +7,48 @@ import java.nio.charset.StandardCharsets;
 import com.google.protobuf.ByteString;
 
 /**
- * Maps keys relative to a cluster onto etcd keys under {@code /reside/<cluster>/}, validating them on the way in.
+ * Maps relative keys onto etcd keys under a root, validating them on the way in: the cluster's
+ * {@code /reside/<cluster>/}, or a prefix inside it ({@link #scoped}).
  */
 final class Keyspace {
 
     static final int MAX_KEY_BYTES = 1024;
 
+    private final String clusterRoot;
     private final String root;
     private final ByteString rootBytes;
 
     Keyspace(String cluster) {
-        this.root = "/reside/" + cluster + "/";
+        this("/reside/" + cluster + "/", "/reside/" + cluster + "/");
+    }
+
+    private Keyspace(String clusterRoot, String root) {
+        this.clusterRoot = clusterRoot;
+        this.root = root;
         this.rootBytes = ByteString.copyFromUtf8(root);
+    }
+
+    /** The keyspace of the keys under {@code prefix} (relative to this one, ending with {@code /}). */
+    Keyspace scoped(String prefix) {
+        validate(prefix, "scope", false);
+        if (!prefix.endsWith("/")) {
+            throw new IllegalArgumentException("scope '" + prefix + "' must end with '/'");
+        }
+        return new Keyspace(clusterRoot, root + prefix);
+    }
+
+    /** The keyspace of the whole cluster. */
+    Keyspace cluster() {
+        return root.equals(clusterRoot) ? this : new Keyspace(clusterRoot, clusterRoot);
     }
 
     String root() {
         return root;
+    }
+
+    /** Where this keyspace starts, relative to the cluster root ({@code ""} for the cluster itself). */
+    String scope() {
+        return root.substring(clusterRoot.length());
     }
 
     /** An etcd key from a relative key. */
@@ -49,6 +75,18 @@ final class Keyspace {
             throw new IllegalStateException("etcd key outside " + root + ": " + key.toStringUtf8());
         }
         return key.substring(rootBytes.size()).toStringUtf8();
+    }
+
+    /**
+     * A key for messages: relative to this keyspace when it is inside, else relative to the cluster root and marked
+     * so (a transaction may touch both through {@link io.reside.etcd.Tx#cluster()}).
+     */
+    String describe(ByteString key) {
+        if (key.startsWith(rootBytes)) {
+            return key.substring(rootBytes.size()).toStringUtf8();
+        }
+        String k = key.toStringUtf8();
+        return k.startsWith(clusterRoot) ? "(cluster) " + k.substring(clusterRoot.length()) : k;
     }
 
     /** The first key after every key starting with {@code prefix} (etcd's range_end for a prefix). */

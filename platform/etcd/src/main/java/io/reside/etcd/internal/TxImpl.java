@@ -58,111 +58,66 @@ final class TxImpl implements Tx {
     /** Buffered writes in order; a null value is a deletion. */
     private final Map<ByteString, ByteString> writes = new LinkedHashMap<>();
     private final List<Runnable> afterCommit = new ArrayList<>();
+    private final View primary;
+    private View clusterView;
 
     TxImpl(Connection connection, Keyspace keys, StoreConfig config, HeldLockImpl lock) {
         this.connection = connection;
         this.keys = keys;
         this.config = config;
         this.lock = lock;
+        this.primary = new View(keys);
     }
 
     @Override
     public <T> Optional<T> find(DocType<T> type, String key) {
-        return findVersioned(type, key).map(Versioned::value);
+        return primary.find(type, key);
     }
 
     @Override
     public <T> Optional<Versioned<T>> findVersioned(DocType<T> type, String key) {
-        requireNonNull(type, "type");
-        ByteString k = keys.key(key);
-        if (writes.containsKey(k)) {
-            ByteString v = writes.get(k);
-            return v == null ? Optional.empty()
-                    : Optional.of(new Versioned<>(key, type.decode(key, v.toByteArray()), 0, 0));
-        }
-        KeyValue kv = read(k, key);
-        return kv == null ? Optional.empty()
-                : Optional.of(new Versioned<>(key, type.decode(key, kv.getValue().toByteArray()),
-                        kv.getCreateRevision(), kv.getModRevision()));
+        return primary.findVersioned(type, key);
     }
 
     @Override
     public <T> T get(DocType<T> type, String key) {
-        return find(type, key).orElseThrow(() -> new NotFoundException("no " + type.name() + " at key '" + key + "'"));
+        return primary.get(type, key);
     }
 
     @Override
     public boolean exists(String key) {
-        ByteString k = keys.key(key);
-        if (writes.containsKey(k)) {
-            return writes.get(k) != null;
-        }
-        return read(k, key) != null;
+        return primary.exists(key);
     }
 
     @Override
     public <T> List<Versioned<T>> list(DocType<T> type, String prefix) {
-        requireNonNull(type, "type");
-        ByteString start = keys.prefix(prefix);
-        ByteString end = Keyspace.rangeEnd(start);
-        RangeRequest.Builder request = RangeRequest.newBuilder().setKey(start).setRangeEnd(end)
-                .setLimit(config.maxTxnOps() + 1L);
-        RangeResponse response = range(request, "list '" + prefix + "'");
-        if (response.getMore() || response.getKvsCount() + guards.size() + rangeGuards.size() + 1 > config
-                .maxTxnOps()) {
-            throw new LimitExceededException("listing '" + prefix + "' inside a transaction found more keys than the "
-                    + config.maxTxnOps() + " a transaction can guard (etcd --max-txn-ops): list it with Store.list "
-                    + "outside the transaction, or narrow the prefix");
-        }
-        Map<ByteString, Versioned<T>> result = new TreeMap<>(ByteStringComparator.INSTANCE);
-        for (KeyValue kv : response.getKvsList()) {
-            if (!cache.containsKey(kv.getKey())) {
-                cache.put(kv.getKey(), kv);
-                guard(kv.getKey(), kv.getModRevision());
-            }
-            String key = keys.relative(kv.getKey());
-            result.put(kv.getKey(), new Versioned<>(key, type.decode(key, kv.getValue().toByteArray()),
-                    kv.getCreateRevision(), kv.getModRevision()));
-        }
-        rangeGuards.put(start, end);
-        writes.forEach((k, v) -> {
-            if (ByteStringComparator.INSTANCE.compare(k, start) >= 0
-                    && ByteStringComparator.INSTANCE.compare(k, end) < 0) {
-                if (v == null) {
-                    result.remove(k);
-                } else {
-                    String key = keys.relative(k);
-                    result.put(k, new Versioned<>(key, type.decode(key, v.toByteArray()), 0, 0));
-                }
-            }
-        });
-        return List.copyOf(result.values());
+        return primary.list(type, prefix);
     }
 
     @Override
     public <T> void put(DocType<T> type, String key, T value) {
-        requireNonNull(type, "type");
-        ByteString k = keys.key(key);
-        byte[] bytes = type.encode(key, value);
-        if (bytes.length + k.size() > config.maxRequestBytes()) {
-            throw new LimitExceededException("document at key '" + key + "' is " + bytes.length
-                    + " bytes; etcd accepts at most " + config.maxRequestBytes()
-                    + " bytes per request (--max-request-bytes): store less in one document");
-        }
-        write(k, key, ByteString.copyFrom(bytes));
+        primary.put(type, key, value);
     }
 
     @Override
     public <T> void create(DocType<T> type, String key, T value) {
-        if (exists(key)) {
-            throw new AlreadyExistsException("key '" + key + "' already exists");
-        }
-        put(type, key, value);
+        primary.create(type, key, value);
     }
 
     @Override
     public void delete(String key) {
-        write(keys.key(key), key, null);
+        primary.delete(key);
+    }
+
+    @Override
+    public Tx cluster() {
+        if (keys.scope().isEmpty()) {
+            return this;
+        }
+        if (clusterView == null) {
+            clusterView = new View(keys.cluster());
+        }
+        return clusterView;
     }
 
     @Override
@@ -226,7 +181,7 @@ final class TxImpl implements Tx {
         if (guards.size() + rangeGuards.size() + (lock == null ? 0 : 1) >= config.maxTxnOps()) {
             throw new LimitExceededException("transaction reads more than " + config.maxTxnOps()
                     + " keys (etcd --max-txn-ops limits the compares of one transaction) at key '"
-                    + keys.relative(k) + "': split it, or read large prefixes with Store.list outside the transaction");
+                    + keys.describe(k) + "': split it, or read large prefixes with Store.list outside the transaction");
         }
         guards.put(k, modRevision);
     }
@@ -300,12 +255,12 @@ final class TxImpl implements Tx {
             RangeResponse r = response.getResponses(i++).getResponseRange();
             long now = r.getKvsCount() == 0 ? 0 : r.getKvs(0).getModRevision();
             if (now != g.getValue()) {
-                changed.add(keys.relative(g.getKey()));
+                changed.add(keys.describe(g.getKey()));
             }
         }
         for (int n = 0; n < rangeGuards.size(); n++) {
             response.getResponses(i++).getResponseRange().getKvsList()
-                    .forEach(kv -> changed.add(keys.relative(kv.getKey())));
+                    .forEach(kv -> changed.add(keys.describe(kv.getKey())));
         }
         if (lock != null) {
             RangeResponse r = response.getResponses(i).getResponseRange();
@@ -326,12 +281,145 @@ final class TxImpl implements Tx {
     private String largestWrite() {
         return writes.entrySet().stream().filter(e -> e.getValue() != null)
                 .max(Comparator.comparingInt(e -> e.getValue().size()))
-                .map(e -> "'" + keys.relative(e.getKey()) + "', " + e.getValue().size() + " bytes").orElse("none");
+                .map(e -> "'" + keys.describe(e.getKey()) + "', " + e.getValue().size() + " bytes").orElse("none");
     }
 
     private String describeWrites() {
-        List<String> names = writes.keySet().stream().limit(5).map(keys::relative).toList();
+        List<String> names = writes.keySet().stream().limit(5).map(keys::describe).toList();
         return String.join(", ", names) + (writes.size() > 5 ? " and " + (writes.size() - 5) + " more" : "");
+    }
+
+    /**
+     * This attempt seen through a keyspace: the store's own, or the whole cluster's ({@link #cluster()}). Every view
+     * shares the attempt's snapshot, guards and writes, so one commit covers them all.
+     */
+    private final class View implements Tx {
+        private final Keyspace ks;
+
+        View(Keyspace ks) {
+            this.ks = ks;
+        }
+
+        @Override
+        public <T> Optional<T> find(DocType<T> type, String key) {
+            return findVersioned(type, key).map(Versioned::value);
+        }
+
+        @Override
+        public <T> Optional<Versioned<T>> findVersioned(DocType<T> type, String key) {
+            requireNonNull(type, "type");
+            ByteString k = ks.key(key);
+            if (writes.containsKey(k)) {
+                ByteString v = writes.get(k);
+                return v == null ? Optional.empty()
+                        : Optional.of(new Versioned<>(key, type.decode(key, v.toByteArray()), 0, 0));
+            }
+            KeyValue kv = read(k, key);
+            return kv == null ? Optional.empty()
+                    : Optional.of(new Versioned<>(key, type.decode(key, kv.getValue().toByteArray()),
+                            kv.getCreateRevision(), kv.getModRevision()));
+        }
+
+        @Override
+        public <T> T get(DocType<T> type, String key) {
+            return find(type, key)
+                    .orElseThrow(() -> new NotFoundException("no " + type.name() + " at key '" + key + "'"));
+        }
+
+        @Override
+        public boolean exists(String key) {
+            ByteString k = ks.key(key);
+            if (writes.containsKey(k)) {
+                return writes.get(k) != null;
+            }
+            return read(k, key) != null;
+        }
+
+        @Override
+        public <T> List<Versioned<T>> list(DocType<T> type, String prefix) {
+            requireNonNull(type, "type");
+            ByteString start = ks.prefix(prefix);
+            ByteString end = Keyspace.rangeEnd(start);
+            RangeRequest.Builder request = RangeRequest.newBuilder().setKey(start).setRangeEnd(end)
+                    .setLimit(config.maxTxnOps() + 1L);
+            RangeResponse response = range(request, "list '" + prefix + "'");
+            if (response.getMore() || response.getKvsCount() + guards.size() + rangeGuards.size() + 1 > config
+                    .maxTxnOps()) {
+                throw new LimitExceededException("listing '" + prefix
+                        + "' inside a transaction found more keys than the "
+                        + config.maxTxnOps() + " a transaction can guard (etcd --max-txn-ops): list it with Store.list "
+                        + "outside the transaction, or narrow the prefix");
+            }
+            Map<ByteString, Versioned<T>> result = new TreeMap<>(ByteStringComparator.INSTANCE);
+            for (KeyValue kv : response.getKvsList()) {
+                if (!cache.containsKey(kv.getKey())) {
+                    cache.put(kv.getKey(), kv);
+                    guard(kv.getKey(), kv.getModRevision());
+                }
+                String key = ks.relative(kv.getKey());
+                result.put(kv.getKey(), new Versioned<>(key, type.decode(key, kv.getValue().toByteArray()),
+                        kv.getCreateRevision(), kv.getModRevision()));
+            }
+            rangeGuards.put(start, end);
+            writes.forEach((k, v) -> {
+                if (ByteStringComparator.INSTANCE.compare(k, start) >= 0
+                        && ByteStringComparator.INSTANCE.compare(k, end) < 0) {
+                    if (v == null) {
+                        result.remove(k);
+                    } else {
+                        String key = ks.relative(k);
+                        result.put(k, new Versioned<>(key, type.decode(key, v.toByteArray()), 0, 0));
+                    }
+                }
+            });
+            return List.copyOf(result.values());
+        }
+
+        @Override
+        public <T> void put(DocType<T> type, String key, T value) {
+            requireNonNull(type, "type");
+            ByteString k = ks.key(key);
+            byte[] bytes = type.encode(key, value);
+            if (bytes.length + k.size() > config.maxRequestBytes()) {
+                throw new LimitExceededException("document at key '" + key + "' is " + bytes.length
+                        + " bytes; etcd accepts at most " + config.maxRequestBytes()
+                        + " bytes per request (--max-request-bytes): store less in one document");
+            }
+            write(k, key, ByteString.copyFrom(bytes));
+        }
+
+        @Override
+        public <T> void create(DocType<T> type, String key, T value) {
+            if (exists(key)) {
+                throw new AlreadyExistsException("key '" + key + "' already exists");
+            }
+            put(type, key, value);
+        }
+
+        @Override
+        public void delete(String key) {
+            write(ks.key(key), key, null);
+        }
+
+        @Override
+        public void afterCommit(Runnable action) {
+            TxImpl.this.afterCommit(action);
+        }
+
+        @Override
+        public Optional<HeldLock> lock() {
+            return TxImpl.this.lock();
+        }
+
+        @Override
+        public long snapshotRevision() {
+            return snapshot;
+        }
+
+        @Override
+        public Tx cluster() {
+            return TxImpl.this.cluster();
+        }
     }
 
     /** Unsigned lexicographic order, as etcd orders keys. */

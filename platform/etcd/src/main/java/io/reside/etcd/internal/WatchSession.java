@@ -20,7 +20,6 @@ import io.etcd.jetcd.api.WatchRequest;
 import io.etcd.jetcd.api.WatchResponse;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.reside.etcd.EtcdUnavailableException;
 import io.reside.etcd.KeyValue;
 import io.reside.etcd.StoreConfig;
 import io.reside.etcd.Subscription;
@@ -63,6 +62,7 @@ final class WatchSession implements Subscription {
     private boolean created;
     private long lastMessageNanos;
     private int failures;
+    private boolean toldDenied;
 
     private volatile boolean closed;
     private volatile long delivered;
@@ -145,6 +145,12 @@ final class WatchSession implements Subscription {
 
     private void subscribe() {
         cancelStream();
+        try {
+            connection.authenticate();
+        } catch (RuntimeException e) {
+            retryLater("cannot authenticate: " + e.getMessage());
+            return;
+        }
         int gen = generation;
         created = false;
         lastMessageNanos = System.nanoTime();
@@ -161,6 +167,7 @@ final class WatchSession implements Subscription {
 
             @Override
             public void onError(Throwable t) {
+                connection.failed(t);
                 post(() -> onStreamEnd(gen, t.getMessage()));
             }
 
@@ -192,6 +199,12 @@ final class WatchSession implements Subscription {
             return;
         }
         if (response.getCanceled()) {
+            if (response.getCancelReason().contains("permission denied") && !toldDenied) {
+                toldDenied = true;
+                LOG.errorf("etcd refuses to let user %s watch %s (a replica reads only its own data prefix, its RCB "
+                        + "and the shared records it needs: docs/adr/0008); retrying every %d ms in case a role "
+                        + "changes", connection.user(), description, MAX_RETRY_DELAY_MS);
+            }
             retryLater("etcd cancelled the watch: " + response.getCancelReason());
             return;
         }
@@ -279,9 +292,14 @@ final class WatchSession implements Subscription {
         EtcdStore.Snapshot snapshot;
         try {
             snapshot = store.snapshot(start, end);
-        } catch (EtcdUnavailableException e) {
+        } catch (io.reside.etcd.StoreException e) {
             failures++;
-            LOG.infof("watch on %s cannot reload yet: %s", description, e.getMessage());
+            if (e instanceof io.reside.etcd.EtcdPermissionDeniedException && !toldDenied) {
+                toldDenied = true;
+                LOG.errorf("watch on %s cannot read its state: %s", description, e.getMessage());
+            } else {
+                LOG.infof("watch on %s cannot reload yet: %s", description, e.getMessage());
+            }
             scheduler.schedule(() -> post(this::reload), Math.min(MAX_RETRY_DELAY_MS, 50L << Math.min(failures, 5)),
                     TimeUnit.MILLISECONDS);
             return;

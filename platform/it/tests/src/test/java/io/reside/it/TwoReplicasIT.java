@@ -1,6 +1,7 @@
 package io.reside.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -36,7 +37,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.reside.contracts.alpha.v1.AlphaApi;
 import io.reside.contracts.usermanager.v1.UserManagerApi;
 import io.reside.etcd.Store;
-import io.reside.etcd.StoreConfig;
 import io.reside.harness.LocalCluster;
 import io.reside.model.Identities;
 import io.reside.model.error.ResideException;
@@ -198,6 +198,68 @@ class TwoReplicasIT {
         assertThat(relayed.path("actor").asText()).isEqualTo(consumer.accountId());
     }
 
+    /**
+     * etcd itself, not the replicas' good manners, keeps each replica to its own keys: Alpha made one etcd user per
+     * running version, and with the provider's credentials etcd refuses another replica's data, the provider's own
+     * expected grants and RCB for writing, the account registry for writing, and Alpha's records, at once and with
+     * an error that says so. The User Manager alone may register accounts.
+     */
+    @Test
+    @Order(4)
+    void etcdItselfConfinesEachReplicaToItsOwnKeys() {
+        String providerUser = "reside-" + provider.id() + "-v1";
+        assertThat(cluster.store().auth().enabled()).isTrue();
+        assertThat(cluster.store().auth().users()).contains("root", providerUser, "reside-" + consumer.id() + "-v1",
+                "reside-" + userManager.id() + "-v1");
+        io.reside.etcd.DocType<JsonNode> any = io.reside.etcd.DocType.of("any", JsonNode.class);
+        try (Store own = cluster.storeAs(providerUser, "data/" + provider.id() + "/")) {
+            Store shared = own.cluster();
+            own.run(tx -> {
+                tx.put(any, "probe", JSON.createObjectNode().put("mine", true));
+                return null;
+            });
+            assertThat(own.get(any, "probe").value().path("mine").asBoolean()).isTrue();
+            assertThat(shared.find(io.reside.permissions.Rcb.TYPE, io.reside.permissions.Rcb.key(provider.id())))
+                    .isPresent();
+            assertThat(shared.list(any, "accounts/")).isNotEmpty();
+
+            Map<String, Runnable> refused = new java.util.LinkedHashMap<>();
+            refused.put("another replica's data", () -> shared.list(any, "data/" + consumer.id() + "/"));
+            refused.put("its own expected grants, for writing", () -> shared.run(tx -> {
+                tx.put(any, io.reside.permissions.GrantKeys.expectedPrefix(provider.id()) + "forged", JSON
+                        .createObjectNode());
+                return null;
+            }));
+            refused.put("its own RCB, for writing", () -> shared.run(tx -> {
+                tx.put(any, io.reside.permissions.Rcb.key(provider.id()), JSON.createObjectNode());
+                return null;
+            }));
+            refused.put("the account registry, for writing", () -> shared.run(tx -> {
+                tx.put(any, "accounts/acc_forged", JSON.createObjectNode());
+                return null;
+            }));
+            refused.put("Alpha's records", () -> shared.list(any, "alpha/"));
+            refused.put("another replica's RCB", () -> shared.find(any, io.reside.permissions.Rcb.key(consumer.id())));
+            refused.forEach((what, attempt) -> {
+                long started = System.nanoTime();
+                assertThatThrownBy(attempt::run).as(what)
+                        .isInstanceOf(io.reside.etcd.EtcdPermissionDeniedException.class)
+                        .hasMessageContaining(providerUser).hasMessageContaining("no permission");
+                System.out.printf("etcd refused the provider %s in %d ms%n", what, TimeUnit.NANOSECONDS.toMillis(
+                        System.nanoTime() - started));
+            });
+        }
+        var root = cluster.store();
+        assertThat(root.find(any, "accounts/acc_forged")).isEmpty();
+        assertThat(root.find(any, io.reside.permissions.GrantKeys.expectedPrefix(provider.id()) + "forged")).isEmpty();
+        // the User Manager registers accounts; it still cannot touch Alpha's records
+        try (Store um = cluster.storeAs("reside-" + userManager.id() + "-v1", "")) {
+            assertThat(um.list(any, "accounts/")).isNotEmpty();
+            assertThatThrownBy(() -> um.list(any, "alpha/replicas/")).isInstanceOf(
+                    io.reside.etcd.EtcdPermissionDeniedException.class);
+        }
+    }
+
     @Test
     @Order(5)
     void aDeadProviderIsAFastTypedUnavailableErrorUntilItReturns() throws Exception {
@@ -271,8 +333,11 @@ class TwoReplicasIT {
         // its reconciler released its lock on the way out: taking it does not wait for the lease to expire
         LocalCluster.awaitCondition("the provider stopped", Duration.ofSeconds(30),
                 () -> cluster.alpha().getReplica(provider.id()).currentVersion().status(), "stopped"::equals);
-        Store quick = Store.connect(StoreConfig.builder().endpoints(cluster.etcd().endpoint())
-                .cluster(cluster.store().config().cluster()).lockWaitTimeout(Duration.ofSeconds(1)).build());
+        // a version that does not run keeps no etcd credentials
+        LocalCluster.awaitCondition("the provider's etcd user deleted", Duration.ofSeconds(30),
+                () -> cluster.store().auth().users(), users -> !users.contains("reside-" + provider.id() + "-v1"));
+        Store quick = Store.connect(cluster.store().config().toBuilder().lockWaitTimeout(Duration.ofSeconds(1))
+                .build());
         try (quick) {
             String taken = quick.withLock("reconciler/" + provider.id(), lock -> "taken");
             assertThat(taken).isEqualTo("taken");

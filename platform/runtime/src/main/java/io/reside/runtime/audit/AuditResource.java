@@ -3,6 +3,7 @@ package io.reside.runtime.audit;
 import jakarta.inject.Inject;
 
 import io.quarkus.security.identity.SecurityIdentity;
+import io.reside.model.audit.AuditApi;
 import io.reside.model.error.ResideException;
 import io.reside.runtime.PermissionChecks;
 import io.reside.runtime.ResideConfig;

@@ -25,6 +25,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.reside.etcd.DocType;
 import io.reside.etcd.Store;
 import io.reside.etcd.Versioned;
+import io.reside.model.audit.AuditApi;
 import io.reside.runtime.ReplicaStarted;
 import io.reside.runtime.ResideConfig;
 import io.reside.runtime.rpc.LogContext;

@@ -101,6 +101,13 @@ public interface AlphaConfig {
         /** The namespace replicas run in; default: the client's (in a pod, its own). */
         Optional<String> namespace();
 
+        /**
+         * Alpha's own Deployment (k8s/base's {@code alpha}), whose image Alpha sets when a new version of Alpha is
+         * approved through a load request; its container is the one named {@code alpha}, else the first.
+         */
+        @WithDefault("alpha")
+        String selfDeployment();
+
         /** How objects are written (docs/adr/0007-kubernetes-applier.md). */
         @WithDefault("server-side-apply")
         ApplyStrategy apply();

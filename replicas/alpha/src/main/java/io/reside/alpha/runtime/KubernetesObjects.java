@@ -49,6 +49,11 @@ final class KubernetesObjects {
     static final String TLS_CERT_ENTRY = "tls.crt";
     static final String TLS_KEY_ENTRY = "tls.key";
     static final String CA_ENTRY = "ca.crt";
+    /** Where a version's etcd password is mounted, from its Secret {@code <name>-<version>-etcd}. */
+    static final String ETCD_DIR = "/var/run/reside/etcd";
+    static final String ETCD_ENTRY = "password";
+    /** Marks a version's etcd Secret, naming the etcd user whose password it holds. */
+    static final String ETCD_USER = "reside.io/etcd-user";
 
     private final AlphaConfig.Kubernetes config;
     private final String cluster;
@@ -98,6 +103,28 @@ final class KubernetesObjects {
                 .withAnnotations(new LinkedHashMap<>(Map.of(REPLICA_ID, d.replica().id()))).build();
     }
 
+    /** A Secret's value as the API holds it: base64 of the UTF-8 text. */
+    static String base64(String text) {
+        return java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The text of a Secret's value; an IllegalArgumentException when it is not base64. */
+    static String text(String base64) {
+        return new String(java.util.Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The Secret of a version's etcd password (docs/adr/0008): one per version, so updates rotate it. */
+    static String etcdSecretName(Desired d) {
+        return workloadName(d) + "-etcd";
+    }
+
+    io.fabric8.kubernetes.api.model.Secret etcdSecretOf(Desired d) {
+        ObjectMeta meta = versionMeta(d, etcdSecretName(d));
+        meta.getAnnotations().put(ETCD_USER, d.etcd().username());
+        return new io.fabric8.kubernetes.api.model.SecretBuilder().withMetadata(meta).withType("Opaque")
+                .withData(Map.of(ETCD_ENTRY, base64(d.etcd().password()))).build();
+    }
+
     Deployment deploymentOf(Desired d, String name) {
         return new DeploymentBuilder().withMetadata(versionMeta(d, name)).withNewSpec().withReplicas(1)
                 .withRevisionHistoryLimit(1)
@@ -128,6 +155,10 @@ final class KubernetesObjects {
                 .withDefaultMode(0440).withItems(secretItems()).endSecret()
                 .endVolume()
                 .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume();
+        if (d.etcd() != null) {
+            spec.addNewVolume().withName("etcd").withNewSecret().withSecretName(etcdSecretName(d))
+                    .withDefaultMode(0440).endSecret().endVolume();
+        }
         if (d.replica().placementGroup() != null) {
             spec.withNodeSelector(Map.of(config.placementLabel(), d.replica().placementGroup()));
         }
@@ -157,6 +188,8 @@ final class KubernetesObjects {
         // where others reach it, as Alpha publishes it: a handler registers these with the telegram replica
         endpoints(d).forEach((context, url) -> env.add(new EnvVar("RESIDE_ENDPOINT_" + context.toUpperCase(
                 java.util.Locale.ROOT), url, null)));
+        WorkloadRuntime.etcdEnv(d.etcd(), ETCD_DIR + "/" + ETCD_ENTRY).entrySet().stream()
+                .sorted(Map.Entry.comparingByKey()).forEach(e -> env.add(new EnvVar(e.getKey(), e.getValue(), null)));
         if (config.jsonLogs()) {
             WorkloadRuntime.jsonLogEnv(d.replica().name()).forEach((k, v) -> env.add(new EnvVar(k, v, null)));
         }
@@ -173,6 +206,9 @@ final class KubernetesObjects {
                 .withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
                 .addNewVolumeMount().withName("account-key").withMountPath(KEY_DIR).withReadOnly(true).endVolumeMount()
                 .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount();
+        if (d.etcd() != null) {
+            c.addNewVolumeMount().withName("etcd").withMountPath(ETCD_DIR).withReadOnly(true).endVolumeMount();
+        }
         if (probed) {
             c.withStartupProbe(probe("/q/health/started", 1, 60)).withReadinessProbe(probe("/q/health/ready", 5, 3))
                     .withLivenessProbe(probe("/q/health/live", 10, 3));
@@ -196,7 +232,12 @@ final class KubernetesObjects {
 
     /** The version's image pinned by digest: what was validated is what runs. */
     private static String image(Desired d) {
-        return ImageReference.parse(d.version().image()).identity() + "@" + d.version().digest();
+        return image(d.version());
+    }
+
+    /** The image a version runs: its identity pinned to the digest resolved at load time. */
+    static String image(io.reside.alpha.service.Records.VersionRecord v) {
+        return ImageReference.parse(v.image()).identity() + "@" + v.digest();
     }
 
     /** Access context → base URL of an instance that serves methods (its Service, and its Ingress path). */

@@ -9,12 +9,10 @@ import static io.reside.alpha.runtime.KubernetesObjects.instanceLabels;
 import static io.reside.alpha.runtime.KubernetesObjects.oneshot;
 import static io.reside.alpha.runtime.KubernetesObjects.workloadName;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -241,7 +239,7 @@ public final class KubernetesRuntime implements WorkloadRuntime {
                 .withLabels(instanceLabels(replicaName)).withAnnotations(Map.of(ACCOUNT, accountId, SAVED_AT,
                         Instant.now().toString()))
                 .build())
-                .withType("Opaque").withData(Map.of(KEY_ENTRY, base64(key.toPem()))).build();
+                .withType("Opaque").withData(Map.of(KEY_ENTRY, KubernetesObjects.base64(key.toPem()))).build();
         applier.write(secret);
         LOG.infof("stored the key of account %s in Secret %s", accountId, replicaName);
     }
@@ -308,15 +306,14 @@ public final class KubernetesRuntime implements WorkloadRuntime {
         if (s == null || s.getData() == null || s.getData().get(CLAIM_CODE_ENTRY) == null) {
             return Optional.empty();
         }
-        return Optional.of(new String(Base64.getDecoder().decode(s.getData().get(CLAIM_CODE_ENTRY)),
-                StandardCharsets.UTF_8).trim());
+        return Optional.of(KubernetesObjects.text(s.getData().get(CLAIM_CODE_ENTRY)).trim());
     }
 
     @Override
     public void writeClaimCode(String code) {
         applier.write(new SecretBuilder().withMetadata(new ObjectMetaBuilder().withName(config.claimCodeSecret())
                 .withLabels(instanceLabels("alpha")).build()).withType("Opaque")
-                .withData(Map.of(CLAIM_CODE_ENTRY, base64(code))).build());
+                .withData(Map.of(CLAIM_CODE_ENTRY, KubernetesObjects.base64(code))).build());
     }
 
     @Override
@@ -353,10 +350,17 @@ public final class KubernetesRuntime implements WorkloadRuntime {
         requireSynced();
         Map<String, Observed> observed = new HashMap<>();
         Set<String> workloads = new HashSet<>();
+        Set<String> etcdSecrets = new HashSet<>();
         Map<String, Desired> serving = new LinkedHashMap<>();
         for (Desired d : desired) {
             String name = workloadName(d);
             workloads.add(name);
+            if (d.etcd() != null) { // its etcd password first: the pod mounts it
+                String secret = KubernetesObjects.etcdSecretName(d);
+                etcdSecrets.add(secret);
+                applier.ensure(applier.withSpecHash(objects.etcdSecretOf(d)), secrets.getStore().getByKey(namespace
+                        + "/" + secret));
+            }
             if (d.serves()) {
                 serving.putIfAbsent(d.replica().name(), d);
             }
@@ -414,7 +418,14 @@ public final class KubernetesRuntime implements WorkloadRuntime {
             }
         }
         for (Secret s : secrets.getStore().list()) {
-            if (annotation(s, ACCOUNT) == null && !s.getMetadata().getName().equals(config.claimCodeSecret())) {
+            if (annotation(s, KubernetesObjects.ETCD_USER) != null) {
+                if (!etcdSecrets.contains(s.getMetadata().getName())) {
+                    LOG.infof("deleting Secret %s: the etcd password of a version that no longer runs",
+                            s.getMetadata().getName());
+                    applier.delete(s, false);
+                }
+            } else if (annotation(s, ACCOUNT) == null && !s.getMetadata().getName().equals(config
+                    .claimCodeSecret())) {
                 LOG.infof("deleting Secret %s: it carries Alpha's labels but holds no key", s.getMetadata().getName());
                 applier.delete(s, false);
             }
@@ -424,6 +435,79 @@ public final class KubernetesRuntime implements WorkloadRuntime {
                     null, Map.of())));
         }
         return observed;
+    }
+
+    /**
+     * Alpha's own Deployment (not one of Alpha's objects: k8s/base's, without Alpha's labels) runs {@code current}'s
+     * image: Alpha sets the image of its container, and Kubernetes rolls it out (the new Alpha starts beside the old
+     * one, which stops once the new one is ready: TwoAlphasIT shows two Alphas side by side are safe). The new Alpha,
+     * or this one meanwhile, sees the rollout in the Deployment's status.
+     */
+    @Override
+    public Map<String, Observed> reconcileSelf(io.reside.alpha.service.Records.VersionRecord current,
+            Collection<io.reside.alpha.service.Records.VersionRecord> versions) {
+        String name = config.selfDeployment();
+        Deployment d;
+        try {
+            d = client.apps().deployments().inNamespace(namespace).withName(name).get();
+        } catch (KubernetesClientException e) {
+            throw new RuntimeUnavailableException("cannot read Alpha's Deployment " + name + ": " + Applier.describe(
+                    e));
+        }
+        Map<String, Observed> observed = new HashMap<>();
+        String currentKey = Desired.key(current.replicaId(), current.id());
+        if (d == null) {
+            observed.put(currentKey, new Observed("error", "Alpha's own Deployment " + name + " is not in namespace "
+                    + namespace + " (alpha.kubernetes.self-deployment): Alpha cannot update itself", Map.of()));
+            return observed;
+        }
+        if (current.digest() == null) {
+            observed.put(currentKey, new Observed("error", "version " + current.id() + " is the Alpha that "
+                    + "bootstrapped the cluster: its image was never recorded, so it cannot be deployed again; roll "
+                    + "back to a version loaded through a load request, or set the Deployment's image", Map.of()));
+            return observed;
+        }
+        String wanted = KubernetesObjects.image(current);
+        var containers = d.getSpec().getTemplate().getSpec().getContainers();
+        var container = containers.stream().filter(c -> "alpha".equals(c.getName())).findFirst().orElse(containers
+                .get(0));
+        boolean rolledOut = false;
+        if (!wanted.equals(container.getImage())) {
+            LOG.infof("updating Alpha itself to version %d: Deployment %s, container %s, image %s (was %s)", current
+                    .id(), name, container.getName(), wanted, container.getImage());
+            String containerName = container.getName();
+            try {
+                client.apps().deployments().inNamespace(namespace).withName(name).edit(x -> {
+                    x.getSpec().getTemplate().getSpec().getContainers().stream().filter(c -> c.getName().equals(
+                            containerName)).forEach(c -> c.setImage(wanted));
+                    return x;
+                });
+            } catch (KubernetesClientException e) {
+                throw new RuntimeUnavailableException("cannot set the image of Alpha's Deployment " + name + ": "
+                        + Applier.describe(e));
+            }
+            observed.put(currentKey, new Observed("starting", "rolling out Alpha's Deployment " + name, Map.of()));
+        } else {
+            var status = d.getStatus();
+            int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+            Long generation = d.getMetadata().getGeneration();
+            rolledOut = status != null && (status.getObservedGeneration() == null || generation == null || status
+                    .getObservedGeneration() >= generation) && count(status.getUpdatedReplicas()) >= replicas
+                    && count(status.getAvailableReplicas()) >= replicas && count(status.getReplicas()) <= replicas;
+            observed.put(currentKey, rolledOut ? new Observed("running", null, Map.of())
+                    : new Observed("starting", "rolling out Alpha's Deployment " + name, Map.of()));
+        }
+        for (var v : versions) {
+            if (v.id() != current.id()) {
+                observed.put(Desired.key(v.replicaId(), v.id()), new Observed(rolledOut ? "stopped" : "stopping",
+                        null, Map.of()));
+            }
+        }
+        return observed;
+    }
+
+    private static int count(Integer n) {
+        return n == null ? 0 : n;
     }
 
     /** A version whose key Secret is gone cannot start: the key is nowhere else. */
@@ -579,10 +663,6 @@ public final class KubernetesRuntime implements WorkloadRuntime {
     private static String annotation(HasMetadata object, String name) {
         Map<String, String> annotations = object.getMetadata().getAnnotations();
         return annotations == null ? null : annotations.get(name);
-    }
-
-    private static String base64(String text) {
-        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Pods reach Alpha through its Service {@code alpha} in its namespace (k8s/base names it so). */

@@ -1,8 +1,6 @@
 package io.reside.alpha.runtime;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,17 +55,12 @@ final class KubernetesTls {
                         + namespace + "): " + Applier.describe(e), e);
             }
             if (s != null) {
-                Map<String, String> data = s.getData() == null ? Map.of() : s.getData();
-                if (data.get("ca.crt") == null || data.get("ca.key") == null) {
-                    throw new IllegalStateException("Secret " + name + " of namespace " + namespace + " must hold "
-                            + "ca.crt and ca.key (the cluster CA for RPC over TLS: docs/kubernetes.md)");
-                }
                 try {
                     return new KubernetesTls(namespace, config.certificateValidity(), applier,
-                            CertificateAuthority.fromPem(decode(data.get("ca.crt")), decode(data.get("ca.key"))));
+                            CertificateAuthority.fromSecretData(s.getData()));
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalStateException("Secret " + name + " does not hold a usable CA: " + e.getMessage(),
-                            e);
+                    throw new IllegalStateException("Secret " + name + " of namespace " + namespace + " does not hold "
+                            + "a usable cluster CA for RPC over TLS (docs/kubernetes.md): " + e.getMessage(), e);
                 }
             }
             CertificateAuthority made = CertificateAuthority.generate("ReSide cluster CA (" + namespace + ")",
@@ -79,9 +72,7 @@ final class KubernetesTls {
                 // created, never replaced: a CA another Alpha made at the same moment wins (409: read it)
                 client.secrets().inNamespace(namespace).resource(new SecretBuilder().withMetadata(
                         new ObjectMetaBuilder().withName(name).withLabels(labels).build()).withType("Opaque")
-                        .withData(Map.of("ca.crt", encode(made.certificatePem()), "ca.key", encode(made
-                                .privateKeyPem())))
-                        .build()).create();
+                        .withData(made.secretData()).build()).create();
                 LOG.infof("made the cluster CA for RPC over TLS in Secret %s", name);
                 return new KubernetesTls(namespace, config.certificateValidity(), applier, made);
             } catch (KubernetesClientException e) {
@@ -111,9 +102,9 @@ final class KubernetesTls {
         CertificateAuthority.Issued issued = ca.issue(name, CertificateAuthority.serviceNames(name, namespace), List.of(
                 "127.0.0.1"), validity);
         Map<String, String> updated = new LinkedHashMap<>(data);
-        updated.put(KubernetesObjects.TLS_CERT_ENTRY, encode(issued.certificatePem()));
-        updated.put(KubernetesObjects.TLS_KEY_ENTRY, encode(issued.privateKeyPem()));
-        updated.put(KubernetesObjects.CA_ENTRY, encode(ca.certificatePem()));
+        updated.put(KubernetesObjects.TLS_CERT_ENTRY, KubernetesObjects.base64(issued.certificatePem()));
+        updated.put(KubernetesObjects.TLS_KEY_ENTRY, KubernetesObjects.base64(issued.privateKeyPem()));
+        updated.put(KubernetesObjects.CA_ENTRY, KubernetesObjects.base64(ca.certificatePem()));
         Secret written = applier.write(new SecretBuilder().withMetadata(new ObjectMetaBuilder().withName(name)
                 .withLabels(secret.getMetadata().getLabels()).withAnnotations(secret.getMetadata().getAnnotations())
                 .build()).withType("Opaque").withData(updated).build());
@@ -129,7 +120,8 @@ final class KubernetesTls {
             return false;
         }
         try {
-            return decode(caCert).equals(ca.certificatePem()) && ca.current(decode(cert), validity.dividedBy(3));
+            return KubernetesObjects.text(caCert).equals(ca.certificatePem())
+                    && ca.current(KubernetesObjects.text(cert), validity.dividedBy(3));
         } catch (IllegalArgumentException e) {
             return false; // not base64
         }
@@ -138,13 +130,5 @@ final class KubernetesTls {
     /** The CA certificate (PEM). */
     String caPem() {
         return ca.certificatePem();
-    }
-
-    private static String decode(String base64) {
-        return new String(Base64.getDecoder().decode(base64), StandardCharsets.US_ASCII);
-    }
-
-    private static String encode(String pem) {
-        return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII));
     }
 }

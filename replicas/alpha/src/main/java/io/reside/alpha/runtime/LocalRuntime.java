@@ -209,6 +209,29 @@ public final class LocalRuntime implements WorkloadRuntime {
         return claimCodeFile().toString();
     }
 
+    @Override
+    public java.util.Optional<String> selfUpdateRefusal() {
+        return java.util.Optional.of("the local runtime does not run Alpha itself (reside dev, or whoever started "
+                + "Alpha, does): rebuild Alpha and start it again; its records and identity stay. On Kubernetes, "
+                + "Alpha updates itself through a load request");
+    }
+
+    /** A version's etcd password, beside the account keys (0600; deleted when the version stops). */
+    private Path etcdPasswordFile(String user) {
+        return keys.resolve("etcd").resolve(user);
+    }
+
+    private void deleteEtcdPassword(String workloadKey) {
+        int slash = workloadKey.lastIndexOf('/');
+        Path file = etcdPasswordFile(EtcdUsers.userName(workloadKey.substring(0, slash), Integer.parseInt(workloadKey
+                .substring(slash + 1))));
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warnf("cannot delete %s: %s", file, e.getMessage());
+        }
+    }
+
     private Path keyFile(String accountId) {
         if (!accountId.matches("acc_[a-z2-7]{32}")) {
             throw new IllegalArgumentException("not an account id: " + accountId);
@@ -393,6 +416,11 @@ public final class LocalRuntime implements WorkloadRuntime {
             env.putAll(WorkloadRuntime.jsonLogEnv(d.replica().name()));
         }
         env.putAll(secrets(d.replica().name()));
+        if (d.etcd() != null) {
+            Path passwordFile = etcdPasswordFile(d.etcd().username());
+            io.reside.alpha.service.Secrets.write(passwordFile, d.etcd().password());
+            env.putAll(WorkloadRuntime.etcdEnv(d.etcd(), passwordFile.toString()));
+        }
         try {
             Process p = pb.start();
             w.started = p;
@@ -439,6 +467,7 @@ public final class LocalRuntime implements WorkloadRuntime {
         if (w.process == null || !w.process.isAlive()) {
             workloads.remove(w.key);
             deleteRecord(w.key);
+            deleteEtcdPassword(w.key);
             return new Observed("stopped", null, Map.of());
         }
         if (w.stopRequestedNanos == 0) {

@@ -68,6 +68,9 @@ public class WorkloadReconciler {
     @Inject
     WorkloadRuntime runtime;
 
+    @Inject
+    EtcdUsers etcdUsers;
+
     /** The etcd lock whose holder is the one Alpha that acts on the runtime. */
     static final String LOCK = "alpha-workloads";
     private static final long MIN_PASS_GAP_MS = 100;
@@ -258,14 +261,57 @@ public class WorkloadReconciler {
         for (Records.ReplicaRecord r : replicas) {
             desired.addAll(desiredOf(r, versions.get(r.id()), known, serves(r, contractsWithMethods)));
         }
-        Map<String, WorkloadRuntime.Observed> observed = runtime.reconcile(desired);
+        // each version's etcd user exists before the version starts, and goes once it stopped
+        Set<String> running = new HashSet<>(known);
+        desired.forEach(d -> running.add(d.key()));
+        etcdUsers.reconcile(replicas, EtcdUsers.versionsOf(running));
+        List<WorkloadRuntime.Desired> withCredentials = desired.stream().map(d -> d.withEtcd(etcdUsers.credentials(d
+                .replica().id(), d.version().id()).orElse(null))).toList();
+        Map<String, WorkloadRuntime.Observed> observed = runtime.reconcile(withCredentials);
         for (Records.ReplicaRecord r : replicas) {
             record(lock, r, versions.get(r.id()), observed);
         }
         removeOrphanKeys(replicas);
         purgeUnloaded(lock, runtime.known());
-        all.stream().filter(r -> r.id().equals(Records.ALPHA_ID)).findFirst()
-                .ifPresent(alpha -> publishSelf(lock, alpha));
+        all.stream().filter(r -> r.id().equals(Records.ALPHA_ID)).findFirst().ifPresent(alpha -> {
+            publishSelf(lock, alpha);
+            updateSelf(lock, alpha);
+        });
+    }
+
+    /**
+     * Alpha's own versions (SPEC 6.1: Alpha updates itself through a load request): once one was loaded, the runtime
+     * makes Alpha's workload run the current one, and each version's status says what it sees.
+     */
+    private void updateSelf(HeldLock lock, Records.ReplicaRecord alpha) {
+        List<Records.VersionRecord> versions = store.list(Records.VERSION, Records.versionsOf(alpha.id())).stream()
+                .map(Versioned::value).toList();
+        Records.VersionRecord current = versions.stream().filter(v -> v.id() == alpha.currentVersionId()).findFirst()
+                .orElse(null);
+        if (current == null || versions.stream().allMatch(v -> v.digest() == null)) {
+            return; // the Alpha that bootstrapped the cluster, never updated: nothing to do
+        }
+        Map<String, WorkloadRuntime.Observed> observed = runtime.reconcileSelf(current, versions);
+        List<Records.VersionRecord> changed = new ArrayList<>();
+        for (Records.VersionRecord v : versions) {
+            WorkloadRuntime.Observed o = observed.get(WorkloadRuntime.Desired.key(v.replicaId(), v.id()));
+            if (o != null && (!o.status().equals(v.status()) || !Objects.equals(o.message(), v.statusMessage()))) {
+                changed.add(v.withStatus(o.status(), o.message()));
+            }
+        }
+        if (changed.isEmpty()) {
+            return;
+        }
+        lock.run(tx -> {
+            for (Records.VersionRecord v : changed) {
+                if (tx.find(Records.VERSION, Records.versionKey(v.replicaId(), v.id())).isPresent()) {
+                    tx.put(Records.VERSION, Records.versionKey(v.replicaId(), v.id()), v);
+                }
+            }
+            return null;
+        });
+        changed.forEach(v -> LOG.infof("Alpha version %d: %s%s", v.id(), v.status(), v.statusMessage() == null ? ""
+                : " (" + v.statusMessage() + ")"));
     }
 
     /** Alpha's own endpoints, in its instance record and where replicas requiring alpha.v1 call it. */
@@ -295,7 +341,7 @@ public class WorkloadReconciler {
                 tx.delete(p.key());
                 return null;
             });
-            LOG.infof("%s (unloaded): deleted its %d grant documents", p.value().name(), deleted);
+            LOG.infof("%s (unloaded): deleted its %d grant and data documents", p.value().name(), deleted);
         }
     }
 

@@ -20,8 +20,21 @@ public interface WorkloadRuntime extends AutoCloseable {
      *
      * @param serves whether the replica implements at least one contract method (it then gets a Service and an
      *        Ingress path on Kubernetes)
+     * @param etcd the etcd user this version runs as ({@link EtcdUsers}); null when etcd has no auth
      */
-    record Desired(Records.ReplicaRecord replica, Records.VersionRecord version, boolean serves) {
+    record Desired(Records.ReplicaRecord replica, Records.VersionRecord version, boolean serves,
+            io.reside.etcd.StoreConfig.Credentials etcd) {
+
+        /** Without etcd credentials: etcd runs without auth (Alpha does not connect as root). */
+        public Desired(Records.ReplicaRecord replica, Records.VersionRecord version, boolean serves) {
+            this(replica, version, serves, null);
+        }
+
+        /** The same version running as {@code etcd}'s user. */
+        public Desired withEtcd(io.reside.etcd.StoreConfig.Credentials etcd) {
+            return new Desired(replica, version, serves, etcd);
+        }
+
         public String key() {
             return key(replica.id(), version.id());
         }
@@ -69,6 +82,26 @@ public interface WorkloadRuntime extends AutoCloseable {
 
     /** Tells {@code nudge} whenever something it watches changes (a process exits, an object is edited). */
     default void onChange(Runnable nudge) {
+    }
+
+    /**
+     * Why this runtime cannot run a new version of Alpha itself (SPEC 6.1: Alpha updates itself through a load
+     * request), in words for the load request; empty when it can.
+     */
+    default Optional<String> selfUpdateRefusal() {
+        return Optional.empty();
+    }
+
+    /**
+     * Makes Alpha's own workload run {@code current}'s image, and reports what it sees of each of Alpha's
+     * {@code versions}, by {@link Desired#key()}. Called only once a version of Alpha was loaded through a load
+     * request; idempotent, like {@link #reconcile}.
+     *
+     * @throws RuntimeUnavailableException when it cannot tell now
+     */
+    default Map<String, Observed> reconcileSelf(Records.VersionRecord current,
+            Collection<Records.VersionRecord> versions) {
+        return Map.of();
     }
 
     /** The one-time super-admin claim code, where the operator reads it: empty when there is none. */
@@ -119,6 +152,17 @@ public interface WorkloadRuntime extends AutoCloseable {
         env.put("QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES", keyFile);
         env.put("RESIDE_RPC_TLS_CA_FILE", caFile);
         return env;
+    }
+
+    /**
+     * How a replica's process learns its etcd user: the name, and the file (from its Secret) holding the password.
+     * Nothing when etcd runs without auth.
+     */
+    static java.util.Map<String, String> etcdEnv(io.reside.etcd.StoreConfig.Credentials etcd, String passwordFile) {
+        if (etcd == null) {
+            return java.util.Map.of();
+        }
+        return java.util.Map.of("RESIDE_ETCD_USERNAME", etcd.username(), "RESIDE_ETCD_PASSWORD_FILE", passwordFile);
     }
 
     /**

@@ -65,6 +65,17 @@ public class Bootstrap {
         ContractManifest contract = Contracts.byKey("alpha.v1");
         ReplicaManifest manifest = Contracts.replica().orElseThrow();
         store.run(tx -> {
+            boolean existing = tx.exists(Records.replicaKey(Records.ALPHA_ID));
+            Optional<Records.Layout> layout = tx.find(Records.LAYOUT, Records.LAYOUT_KEY);
+            if (existing && layout.map(l -> l.version() < Records.Layout.CURRENT).orElse(true)) {
+                throw new IllegalStateException("this cluster's etcd data was written with the key layout of before "
+                        + "per-replica data prefixes (docs/adr/0008): its replicas would not find their data under "
+                        + "data/<replica id>/. Nothing was changed. Start afresh (reside dev --reset; on Kubernetes "
+                        + "a new etcd volume), or run the ReSide version that wrote it");
+            }
+            if (layout.isEmpty()) {
+                tx.put(Records.LAYOUT, Records.LAYOUT_KEY, new Records.Layout(Records.Layout.CURRENT));
+            }
             if (tx.find(AccountRegistry.ACCOUNT, AccountRegistry.key(key.accountId())).isEmpty()) {
                 AccountRegistry.register(tx, key.publicKey(), AccountRegistry.Kind.REPLICA, "alpha");
             }

@@ -237,10 +237,12 @@ public class LoadRequests {
         // 3: update or new instance
         Records.ReplicaRecord existing = existingInstance(request, manifest);
         if (existing != null && existing.id().equals(Records.ALPHA_ID)) {
-            // Alpha's own workload is not one it runs: a version record would say "starting" and nothing would start
-            throw new Invalid("Alpha does not update itself through a load request yet: deploy the new Alpha image "
-                    + "as it was deployed (the Alpha Deployment's image on Kubernetes, the new build locally); its "
-                    + "records and identity stay");
+            // an update of Alpha itself: its runtime sets the image of Alpha's own workload once approved, where it
+            // can (Kubernetes); the local runtime does not run Alpha, so a version record would never start
+            Optional<String> refusal = runtime.selfUpdateRefusal();
+            if (refusal.isPresent()) {
+                throw new Invalid("Alpha cannot update itself here: " + refusal.get());
+            }
         }
         // 4: the name (a new instance's is made free at commit, with -1, -2... on conflict)
         String name = existing != null ? existing.name()

@@ -81,6 +81,18 @@ public final class Records {
     public static final DocType<Claim> CLAIM = DocType.of("alpha-claim", Claim.class);
 
     /**
+     * The key layout the cluster's data follows: 2 since each replica's own keys live under {@code data/<id>/}
+     * (docs/adr/0008). Alpha refuses to start on a cluster of an older layout rather than run replicas that would
+     * not find their data.
+     */
+    public record Layout(int version) {
+        public static final int CURRENT = 2;
+    }
+
+    public static final DocType<Layout> LAYOUT = DocType.of("cluster-layout", Layout.class);
+    public static final String LAYOUT_KEY = "cluster/layout";
+
+    /**
      * An unloaded instance whose grant documents ({@code grants/<id>/}, {@code grants-current/<id>/}) are still to be
      * deleted: they may be too many for the unload's transaction, so the workload reconciler deletes them in batches
      * once the workload is gone, then this record.

@@ -252,6 +252,40 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void eachVersionGetsItsEtcdPasswordInASecretOfItsOwnThatGoesWithIt() {
+        start(Map.of());
+        AccountKey key = AccountKey.generate();
+        runtime.saveKey("keeper", key.accountId(), key);
+        var v1 = desired("keeper", key, 1, "long-running", null, "running").withEtcd(
+                new io.reside.etcd.StoreConfig.Credentials("reside-r-keeper-v1", "pw-one"));
+        var v2 = desired("keeper", key, 2, "long-running", null, "starting").withEtcd(
+                new io.reside.etcd.StoreConfig.Credentials("reside-r-keeper-v2", "pw-two"));
+        reconcileUntil(List.of(v1), o -> deployment("keeper-1") != null);
+        var secret = client.secrets().inNamespace(ns).withName("keeper-1-etcd").get();
+        assertThat(secret.getMetadata().getAnnotations()).containsEntry(KubernetesObjects.ETCD_USER,
+                "reside-r-keeper-v1");
+        assertThat(new String(java.util.Base64.getDecoder().decode(secret.getData().get("password")),
+                java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("pw-one");
+        var pod = deployment("keeper-1").getSpec().getTemplate().getSpec();
+        var container = pod.getContainers().get(0);
+        assertThat(container.getEnv()).extracting(e -> e.getName() + "=" + e.getValue()).contains(
+                "RESIDE_ETCD_USERNAME=reside-r-keeper-v1", "RESIDE_ETCD_PASSWORD_FILE=/var/run/reside/etcd/password")
+                .noneMatch(e -> e.contains("pw-one"));
+        assertThat(pod.getVolumes()).anyMatch(v -> v.getName().equals("etcd") && v.getSecret().getSecretName()
+                .equals("keeper-1-etcd"));
+        assertThat(container.getVolumeMounts()).anyMatch(m -> m.getName().equals("etcd") && m.getReadOnly());
+
+        // an update: the new version has its own user and Secret; the old Secret goes with the old version
+        reconcileUntil(List.of(v2), o -> deployment("keeper-2") != null
+                && client.secrets().inNamespace(ns).withName("keeper-1-etcd").get() == null);
+        assertThat(client.secrets().inNamespace(ns).withName("keeper-2-etcd").get()).isNotNull();
+        // drift: a deleted etcd Secret comes back
+        client.secrets().inNamespace(ns).withName("keeper-2-etcd").delete();
+        reconcileUntil(List.of(v2), o -> client.secrets().inNamespace(ns).withName("keeper-2-etcd").get() != null);
+        assertThat(client.secrets().inNamespace(ns).withName("keeper").get()).as("the key Secret stays").isNotNull();
+    }
+
+    @Test
     void aOneshotReplicaIsAJobThatIsNotRunAgainOnceCompleted() {
         start(Map.of());
         AccountKey key = AccountKey.generate();

@@ -565,11 +565,11 @@ class SecretariesIT {
     @Test
     @Order(10)
     void theUserManagersAuditTrailHasTheGrantMadeInTheChatWithItsActor() throws Exception {
-        io.reside.runtime.audit.AuditApi audit = cluster.client(io.reside.runtime.audit.AuditApi.class, um, cluster
+        io.reside.model.audit.AuditApi audit = cluster.client(io.reside.model.audit.AuditApi.class, um, cluster
                 .operator());
-        List<io.reside.runtime.audit.AuditApi.Entry> entries = audit.entries(500, null).entries();
+        List<io.reside.model.audit.AuditApi.Entry> entries = audit.entries(500, null).entries();
         String adminAccount = resideUser(admin).accountId();
-        io.reside.runtime.audit.AuditApi.Entry grant = entries.stream().filter(e -> e.method().equals(
+        io.reside.model.audit.AuditApi.Entry grant = entries.stream().filter(e -> e.method().equals(
                 "user-manager.v1.grantPermission") && adminAccount.equals(e.madeBy())).findFirst().orElseThrow(
                         () -> new AssertionError("no grantPermission by the administrator in " + entries));
         assertThat(grant.actor()).as("made through the user-manager-secretary, acting for the administrator")

@@ -1,4 +1,4 @@
-package io.reside.runtime.audit;
+package io.reside.model.audit;
 
 import java.time.Instant;
 import java.util.List;
