@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -70,17 +69,8 @@ class EtcdAuthTest {
     @Test
     void aReplicaWorksInsideItsRole() throws Exception {
         try (Store r1 = replica("r1-v1", "pw-r1")) {
-            List<WatchEvent> seen = new CopyOnWriteArrayList<>();
-            Subscription watch = r1.watch("c/", WatchOptions.forPrefix(), new WatchListener() {
-                @Override
-                public void onEvents(List<WatchEvent> events) {
-                    seen.addAll(events);
-                }
-
-                @Override
-                public void onReset(long revision, List<KeyValue> state) {
-                }
-            });
+            RecordingListener seen = new RecordingListener();
+            Subscription watch = r1.watch("c/", WatchOptions.forPrefix(), seen);
             r1.locked("mine", tx -> {
                 Counter shared = tx.cluster().get(COUNTER, "accounts/a1");
                 tx.put(COUNTER, "c/x", new Counter(shared.value() + tx.cluster().get(COUNTER, "rcb/r1").value()));
@@ -90,10 +80,10 @@ class EtcdAuthTest {
             assertThat(r1.cluster().list(COUNTER, "accounts/")).hasSize(1);
             assertThat(r1.ping()).isPositive();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (seen.isEmpty() && System.nanoTime() < deadline) {
+            while (seen.events().isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertThat(seen).extracting(e -> e.kv().key()).containsExactly("c/x");
+            assertThat(seen.events()).extracting(e -> e.kv().key()).containsExactly("c/x");
             watch.close();
         }
     }

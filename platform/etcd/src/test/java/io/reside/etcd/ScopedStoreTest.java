@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -50,17 +48,8 @@ class ScopedStoreTest {
 
     @Test
     void keysLocksAndWatchesAreRelativeToTheScope() throws Exception {
-        List<WatchEvent> seen = new CopyOnWriteArrayList<>();
-        Subscription watch = scoped.watch("counters/", WatchOptions.forPrefix(), new WatchListener() {
-            @Override
-            public void onEvents(List<WatchEvent> events) {
-                seen.addAll(events);
-            }
-
-            @Override
-            public void onReset(long revision, List<KeyValue> state) {
-            }
-        });
+        RecordingListener seen = new RecordingListener();
+        Subscription watch = scoped.watch("counters/", WatchOptions.forPrefix(), seen);
         awaitConfirmed(watch);
         scoped.locked("counting", tx -> {
             tx.put(COUNTER, "counters/a", new Counter(1));
@@ -80,10 +69,10 @@ class ScopedStoreTest {
                 .containsExactlyInAnyOrder("/reside/" + cluster + "/data/r1/counters/a",
                         "/reside/" + cluster + "/counters/outside");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (seen.isEmpty() && System.nanoTime() < deadline) {
+        while (seen.events().isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(seen).extracting(e -> e.kv().key()).containsExactly("counters/a");
+        assertThat(seen.events()).extracting(e -> e.kv().key()).containsExactly("counters/a");
         assertThat(scoped.scope()).isEqualTo("data/r1/");
         assertThat(scoped.cluster().scope()).isEmpty();
         assertThat(store.cluster()).isSameAs(store);

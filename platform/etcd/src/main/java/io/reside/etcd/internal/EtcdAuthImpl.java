@@ -87,12 +87,13 @@ final class EtcdAuthImpl implements EtcdAuth {
 
     @Override
     public void putRole(String role, List<KeyPermission> permissions) {
-        if (!exists(() -> connection.auth().roleGet(AuthRoleGetRequest.newBuilder().setRole(role).build()))) {
+        List<Permission> current = rolePermissions(role);
+        if (current == null) {
             call("add etcd role " + role, () -> connection.auth().roleAdd(AuthRoleAddRequest.newBuilder()
                     .setName(role).build()));
+            current = List.of();
         }
         List<Permission> wanted = permissions.stream().map(this::toPermission).toList();
-        List<Permission> current = rolePermissions(role);
         for (Permission p : current) {
             if (!wanted.contains(p)) {
                 call("revoke " + describe(p) + " from etcd role " + role, () -> connection.auth()
@@ -111,11 +112,12 @@ final class EtcdAuthImpl implements EtcdAuth {
 
     @Override
     public List<KeyPermission> permissions(String role) {
-        if (!exists(() -> connection.auth().roleGet(AuthRoleGetRequest.newBuilder().setRole(role).build()))) {
+        List<Permission> current = rolePermissions(role);
+        if (current == null) {
             return List.of();
         }
         List<KeyPermission> result = new ArrayList<>();
-        for (Permission p : rolePermissions(role)) {
+        for (Permission p : current) {
             Access access = switch (p.getPermType()) {
                 case READ -> Access.READ;
                 case WRITE -> Access.WRITE;
@@ -128,10 +130,11 @@ final class EtcdAuthImpl implements EtcdAuth {
         return result;
     }
 
+    /** The role's permissions; null when there is no such role. */
     private List<Permission> rolePermissions(String role) {
-        AuthRoleGetResponse r = call("read etcd role " + role, () -> connection.auth().roleGet(AuthRoleGetRequest
+        AuthRoleGetResponse r = find("read etcd role " + role, () -> connection.auth().roleGet(AuthRoleGetRequest
                 .newBuilder().setRole(role).build()));
-        return r.getPermList();
+        return r == null ? null : r.getPermList();
     }
 
     private Permission toPermission(KeyPermission p) {
