@@ -132,7 +132,8 @@ public class EtcdUsers {
         }
         String userManager = store.find(AccountRegistry.USER_MANAGER, AccountRegistry.USER_MANAGER_KEY)
                 .map(v -> v.value().accountId()).orElse(null);
-        Map<String, String> wantedUsers = new HashMap<>(); // user → role
+        Map<String, StoreConfig.Credentials> wantedUsers = new HashMap<>(); // user → its credentials
+        Map<String, String> roleOf = new HashMap<>(); // user → role
         for (Records.ReplicaRecord r : replicas) {
             if (r.id().equals(Records.ALPHA_ID)) {
                 continue;
@@ -145,16 +146,16 @@ public class EtcdUsers {
                 LOG.debugf("etcd role %s: %s", role, perms);
             }
             for (int v : versions.getOrDefault(r.id(), Set.of())) {
-                wantedUsers.put(userName(r.id(), v), role);
+                StoreConfig.Credentials c = credentials(r.id(), v).orElseThrow();
+                wantedUsers.put(c.username(), c);
+                roleOf.put(c.username(), role);
             }
         }
-        for (Map.Entry<String, String> u : wantedUsers.entrySet()) {
-            if (checkedUsers.add(u.getKey())) {
-                String id = u.getValue().substring(PREFIX.length());
-                int version = Integer.parseInt(u.getKey().substring(u.getKey().lastIndexOf("-v") + 2));
+        for (StoreConfig.Credentials c : wantedUsers.values()) {
+            if (checkedUsers.add(c.username())) {
                 // the password is set again on first sight: an Alpha that restarts repairs a user changed by hand
-                auth.putUser(u.getKey(), credentials(id, version).orElseThrow().password(), u.getValue(), true);
-                LOG.infof("etcd user %s (role %s) is ready", u.getKey(), u.getValue());
+                auth.putUser(c.username(), c.password(), roleOf.get(c.username()), true);
+                LOG.infof("etcd user %s (role %s) is ready", c.username(), roleOf.get(c.username()));
             }
         }
         Set<String> roles = replicas.stream().map(r -> roleName(r.id())).collect(Collectors.toSet());
